@@ -1,0 +1,253 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/faro-project/faro/internal/store"
+)
+
+// User is an account.
+type User struct {
+	ID           int64
+	Login        string
+	DisplayName  string
+	Role         Role
+	Lang         string
+	TOTPEnabled  bool
+	Disabled     bool
+	CreatedAt    int64
+	passwordHash string
+	totpSecret   string
+	totpLastStep int64
+}
+
+// NeedsTOTPEnrolment reports whether the account must set up a second
+// factor before doing anything else: admins always need one.
+func (u *User) NeedsTOTPEnrolment() bool { return u.Role == Admin && !u.TOTPEnabled }
+
+var (
+	ErrLoginTaken    = errors.New("auth: login already taken")
+	ErrBadLogin      = errors.New("auth: login must be 3-64 letters, digits, dots, dashes or underscores")
+	ErrBadName       = errors.New("auth: display name must be 1-100 characters")
+	ErrBadRole       = errors.New("auth: unknown role")
+	ErrLastAdmin     = errors.New("auth: the last active admin cannot be demoted or disabled")
+	ErrWrongPassword = errors.New("auth: current password is wrong")
+)
+
+var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
+
+// NormalizeLogin lowercases and trims a login as typed.
+func NormalizeLogin(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateLogin checks the login is well formed.
+func ValidateLogin(login string) error {
+	if !loginPattern.MatchString(login) {
+		return ErrBadLogin
+	}
+	return nil
+}
+
+func validateName(name string) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(name))
+	if n < 1 || n > 100 {
+		return ErrBadName
+	}
+	return nil
+}
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Login, DisplayName, Password, Lang string
+	Role                               Role
+}
+
+// CreateUser validates and stores a new account.
+func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
+	var id int64
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.createUser(ctx, tx, nu)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.UserByID(ctx, id)
+}
+
+func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int64, error) {
+	nu.Login = NormalizeLogin(nu.Login)
+	if err := ValidateLogin(nu.Login); err != nil {
+		return 0, err
+	}
+	if err := validateName(nu.DisplayName); err != nil {
+		return 0, err
+	}
+	if !nu.Role.Valid() {
+		return 0, ErrBadRole
+	}
+	if err := CheckPasswordPolicy(nu.Password); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE login = ?", nu.Login).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		return 0, ErrLoginTaken
+	}
+	now := s.now()
+	return store.InsertID(ctx, tx, `INSERT INTO users (login, display_name, password_hash, role, lang, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Login, strings.TrimSpace(nu.DisplayName),
+		HashPassword(nu.Password, s.Hash), string(nu.Role), nu.Lang, now, now)
+}
+
+const userColumns = `id, login, display_name, password_hash, role, lang, totp_secret, totp_enabled, totp_last_step, disabled, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var role string
+	var totp, disabled int
+	err := row.Scan(&u.ID, &u.Login, &u.DisplayName, &u.passwordHash, &role, &u.Lang,
+		&u.totpSecret, &totp, &u.totpLastStep, &disabled, &u.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.Role, u.TOTPEnabled, u.Disabled = Role(role), totp == 1, disabled == 1
+	return &u, nil
+}
+
+// UserByID loads an account.
+func (s *Service) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}
+
+// UserByLogin loads an account by its login.
+func (s *Service) UserByLogin(ctx context.Context, login string) (*User, error) {
+	return scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", NormalizeLogin(login)))
+}
+
+// Users lists every account by login.
+func (s *Service) Users(ctx context.Context) ([]*User, error) {
+	rows, err := s.DB.Query(ctx, "SELECT "+userColumns+" FROM users ORDER BY login")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetRole changes an account's role. The last active admin keeps theirs.
+func (s *Service) SetRole(ctx context.Context, id int64, role Role) error {
+	if !role.Valid() {
+		return ErrBadRole
+	}
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if role != Admin {
+			if err := keepOneAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return execOne(ctx, tx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", string(role), s.now(), id)
+	})
+}
+
+// SetDisabled disables or re-enables an account; disabling ends its sessions.
+func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if disabled {
+			if err := keepOneAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+				return err
+			}
+		}
+		return execOne(ctx, tx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", boolInt(disabled), s.now(), id)
+	})
+}
+
+// keepOneAdmin fails when id is the only enabled admin left.
+func keepOneAdmin(ctx context.Context, tx *store.Tx, id int64) error {
+	var others, self int
+	err := tx.QueryRow(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN id <> ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN id = ? THEN 1 ELSE 0 END), 0)
+		FROM users WHERE role = 'admin' AND disabled = 0`, id, id).Scan(&others, &self)
+	if err != nil {
+		return err
+	}
+	if self == 1 && others == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// SetLang stores the account's interface language.
+func (s *Service) SetLang(ctx context.Context, id int64, lang string) error {
+	return execOne(ctx, s.DB, "UPDATE users SET lang = ?, updated_at = ? WHERE id = ?", lang, s.now(), id)
+}
+
+// ChangePassword checks the current password, stores the new one and ends
+// every session of the account; the caller logs the user in afresh.
+func (s *Service) ChangePassword(ctx context.Context, id int64, current, next string) error {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := VerifyPassword(u.passwordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	if err := CheckPasswordPolicy(next); err != nil {
+		return err
+	}
+	hash := HashPassword(next, s.Hash)
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+			return err
+		}
+		return execOne(ctx, tx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, s.now(), id)
+	})
+}
+
+func execOne(ctx context.Context, q store.Querier, query string, args ...any) error {
+	res, err := q.Exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

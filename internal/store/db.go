@@ -1,0 +1,200 @@
+// Package store opens Faro's database (embedded SQLite or PostgreSQL) and
+// gives the rest of Faro one small API over both: queries are written once
+// with '?' placeholders and rewritten for PostgreSQL, writes go through
+// transactions that are retried when SQLite reports the database busy.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota + 1
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// ErrNotFound is returned when a lookup matches no row.
+var ErrNotFound = errors.New("store: not found")
+
+// DB is a handle on Faro's database. On SQLite it holds one writer
+// connection (SQLite allows one writer at a time; queueing in Go is cheaper
+// than spinning on SQLITE_BUSY) and a pool of read-only connections. On
+// PostgreSQL both point at the same pool.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+}
+
+// Querier is what both *DB and *Tx offer for reads and writes.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL
+// selects PostgreSQL, anything else is taken as a SQLite file path.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers; /healthz uses it.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Exec runs a single write statement outside an explicit transaction.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := retryBusy(ctx, db.Dialect, func() error {
+		var err error
+		res, err = db.write.ExecContext(ctx, db.rebind(query), args...)
+		return err
+	})
+	return res, err
+}
+
+// Query runs a read on the read pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.rebind(query), args...)
+}
+
+// QueryRow runs a single-row read on the read pool.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	Dialect Dialect
+	tx      *sql.Tx
+	rebind  func(string) string
+}
+
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.rebind(query), args...)
+}
+
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.rebind(query), args...)
+}
+
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.rebind(query), args...)
+}
+
+// InTx runs fn in one write transaction and commits it when fn returns nil.
+// The whole transaction is retried when SQLite reports the database busy
+// (another process holds the write lock beyond busy_timeout), so fn must
+// not have side effects outside the transaction.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return retryBusy(ctx, db.Dialect, func() error {
+		sqlTx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		tx := &Tx{Dialect: db.Dialect, tx: sqlTx, rebind: db.rebind}
+		if err := fn(tx); err != nil {
+			return errors.Join(err, ignoreDone(sqlTx.Rollback()))
+		}
+		return sqlTx.Commit()
+	})
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the new id. Both
+// engines support RETURNING, so one statement serves both.
+func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// rebind rewrites '?' placeholders to PostgreSQL's $1, $2, … outside of
+// string literals.
+func (db *DB) rebind(q string) string {
+	if db.Dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	return Rebind(q)
+}
+
+// Rebind rewrites '?' placeholders to $1, $2, … skipping quoted literals.
+func Rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// retryBusy retries fn while SQLite reports SQLITE_BUSY or SQLITE_LOCKED,
+// backing off up to about ten seconds in all. PostgreSQL errors pass through.
+func retryBusy(ctx context.Context, d Dialect, fn func() error) error {
+	delay := 5 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := fn()
+		if err == nil || d != SQLite || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(delay):
+		}
+		if delay < 200*time.Millisecond {
+			delay *= 2
+		}
+	}
+}
+
+// Now returns the current time as Unix seconds: both engines store times as
+// integers so that comparisons and ordering behave the same everywhere.
+func Now() int64 { return time.Now().Unix() }

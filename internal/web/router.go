@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/faro-project/faro/internal/auth"
+)
+
+// Access says who may use a route.
+type Access struct {
+	kind accessKind
+	min  auth.Role
+}
+
+type accessKind int
+
+const (
+	kindPublic accessKind = iota + 1
+	kindSecondFactor
+	kindEnrol
+	kindRole
+)
+
+var (
+	// Public routes answer everyone, signed in or not.
+	Public = Access{kind: kindPublic}
+	// SecondFactor routes answer a session waiting for its TOTP code.
+	SecondFactor = Access{kind: kindSecondFactor}
+	// Enrol routes answer any signed-in account, even an admin who has not
+	// yet set up the second factor that every other page requires.
+	Enrol = Access{kind: kindEnrol}
+)
+
+// AtLeast returns access for accounts whose role includes min.
+func AtLeast(min auth.Role) Access { return Access{kind: kindRole, min: min} }
+
+func (a Access) String() string {
+	switch a.kind {
+	case kindPublic:
+		return "public"
+	case kindSecondFactor:
+		return "second-factor"
+	case kindEnrol:
+		return "enrol"
+	case kindRole:
+		return string(a.min) + "+"
+	}
+	return "unset"
+}
+
+// Route is one registered pattern and who may use it.
+type Route struct {
+	Pattern string
+	Access  Access
+}
+
+// Router is Faro's single routing table: every route is registered here,
+// with its access rule, so that tests can enumerate all of them.
+type Router struct {
+	mux    *http.ServeMux
+	routes []Route
+	srv    *Server
+}
+
+// Handle registers h for pattern ("GET /path/{id}") with the given access.
+func (rt *Router) Handle(pattern string, access Access, h http.HandlerFunc) {
+	rt.routes = append(rt.routes, Route{Pattern: pattern, Access: access})
+	rt.mux.Handle(pattern, rt.guard(pattern, access, h))
+}
+
+// Routes lists every registered route, sorted by pattern.
+func (rt *Router) Routes() []Route {
+	out := append([]Route(nil), rt.routes...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Pattern < out[j].Pattern })
+	return out
+}
+
+// guard enforces access before the handler runs.
+func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := StateOf(r)
+		st.Route = pattern
+		full := st.Session != nil && st.Session.State == auth.StateFull
+		switch a.kind {
+		case kindPublic:
+		case kindSecondFactor:
+			if st.Session == nil || st.Session.State != auth.StateSecondFactor {
+				redirectToLogin(w, r)
+				return
+			}
+		case kindEnrol:
+			if !full {
+				redirectToLogin(w, r)
+				return
+			}
+		case kindRole:
+			if !full {
+				redirectToLogin(w, r)
+				return
+			}
+			if st.User.NeedsTOTPEnrolment() {
+				http.Redirect(w, r, "/account/totp", http.StatusSeeOther)
+				return
+			}
+			if !st.User.Role.AtLeast(a.min) {
+				rt.srv.Error(w, r, http.StatusForbidden)
+				return
+			}
+		default:
+			rt.srv.Error(w, r, http.StatusInternalServerError)
+			return
+		}
+		if !rt.srv.checkCSRF(w, r) {
+			return
+		}
+		h(w, r)
+	})
+}
+
+func redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}

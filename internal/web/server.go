@@ -1,0 +1,187 @@
+// Package web is Faro's HTTP platform: routing with access rules, session
+// loading, security headers, CSRF defence, compression, localisation,
+// templates and embedded assets. Domain packages register their handlers
+// on its Router; they never touch net/http's mux directly.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/faro-project/faro/internal/auth"
+	"github.com/faro-project/faro/internal/i18n"
+)
+
+// Config holds the web settings chosen at start.
+type Config struct {
+	// InstanceName is shown in titles and the authenticator app.
+	InstanceName string
+	// SecureCookies forces the Secure cookie flag (behind a TLS proxy).
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+}
+
+// Server holds what every handler needs.
+type Server struct {
+	Config Config
+	Auth   *auth.Service
+	I18n   *i18n.Bundle
+	Log    *slog.Logger
+	Router *Router
+	Assets *Assets
+	views  *Views
+	// Gate, when set, may answer a request before routing (the sealed
+	// page); it returns true when it did.
+	Gate func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// New builds a Server with its router, assets and base templates.
+func New(cfg Config, a *auth.Service, b *i18n.Bundle, log *slog.Logger) (*Server, error) {
+	s := &Server{Config: cfg, Auth: a, I18n: b, Log: log}
+	s.Router = &Router{mux: http.NewServeMux(), srv: s}
+	assets, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	s.Assets = assets
+	s.views = newViews(s)
+	s.Router.Handle("GET /static/{file}", Public, assets.serve)
+	s.Router.Handle("GET /favicon.ico", Public, assets.favicon)
+	s.Router.Handle("POST /lang", Public, s.switchLang)
+	s.Router.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, http.StatusNotFound) })
+	return s, nil
+}
+
+// Handler returns the whole middleware stack around the router.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, http.StatusForbidden)
+	}))
+	var h http.Handler = s.Router.mux
+	h = cop.Handler(h)
+	h = s.gate(h)
+	h = s.loadSession(h)
+	h = gzipHandler(h)
+	h = s.secureHeaders(h)
+	h = s.logRequests(h)
+	h = s.recoverPanics(h)
+	return h
+}
+
+func (s *Server) gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.Gate != nil && s.Gate(w, r) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+const sessionCookie = "faro_session"
+const langCookie = "faro_lang"
+
+// loadSession finds the request's session and language.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := StateOf(r)
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			ss, u, err := s.Auth.Lookup(r.Context(), c.Value)
+			switch {
+			case err == nil:
+				st.Session, st.Token, st.CSRF = ss, c.Value, ss.CSRF
+				if ss.State == auth.StateFull {
+					st.User = u
+				}
+			case errors.Is(err, auth.ErrNoSession):
+				s.ClearSessionCookie(w, r)
+			default:
+				s.Log.Error("session lookup failed", "err", err)
+				s.Error(w, r, http.StatusInternalServerError)
+				return
+			}
+		}
+		if st.Session == nil && !strings.HasPrefix(r.URL.Path, "/static/") && !strings.HasPrefix(r.URL.Path, "/api/") {
+			st.CSRF = s.ensureAnonCSRF(w, r)
+		}
+		explicit := ""
+		if st.User != nil && st.User.Lang != "" {
+			explicit = st.User.Lang
+		} else if c, err := r.Cookie(langCookie); err == nil {
+			explicit = c.Value
+		}
+		st.L = s.I18n.Localizer(s.I18n.Match(explicit, r.Header.Get("Accept-Language")))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// SetSessionCookie hands the browser a new session token.
+func (s *Server) SetSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+// ClearSessionCookie removes the session cookie.
+func (s *Server) ClearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) secure(r *http.Request) bool { return s.Config.SecureCookies || r.TLS != nil }
+
+// ClientAddr returns the client's IP address for throttling.
+func (s *Server) ClientAddr(r *http.Request) string {
+	if s.Config.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// switchLang stores the chosen language in a cookie and, for a signed-in
+// account, in the account; then returns to the page the form was on.
+func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if !s.I18n.Has(lang) {
+		s.Error(w, r, http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
+	if u := User(r); u != nil {
+		if err := s.Auth.SetLang(r.Context(), u.ID, lang); err != nil {
+			s.ServerError(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, LocalPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// LocalPath returns p when it is a path on this site, else "/": redirect
+// targets taken from requests must never send the user elsewhere.
+func LocalPath(p string) string {
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}
+
+// BaseURL is the scheme and host the request came to, for links handed
+// out of band (invitations).
+func (s *Server) BaseURL(r *http.Request) string {
+	scheme := "http"
+	if s.secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
