@@ -22,6 +22,8 @@ func runAddUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&name, "name", "", "name shown to others (default: the login)")
 	fs.StringVar(&role, "role", "admin", "role: admin, coordinator, reviewer, documenter or viewer")
 	fs.StringVar(&pwFile, "password-file", "", "file holding the password")
+	var us unsealFlags
+	us.register(fs)
 	if err := parseFlags(fs, args, "database"); err != nil {
 		return err
 	}
@@ -57,6 +59,14 @@ func runAddUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
+	// Creating an account is an audited change, and the audit log is
+	// signed with a key only an unsealed instance holds.
+	if !us.given() {
+		us.prompt = true
+	}
+	if err := us.unseal(ctx, a, stderr); err != nil {
+		return fmt.Errorf("unseal: %w", err)
+	}
 	u, err := a.Auth.CreateUser(ctx, auth.NewUser{Login: login, DisplayName: name, Password: pw, Role: auth.Role(role)})
 	if err != nil {
 		return err

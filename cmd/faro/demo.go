@@ -57,6 +57,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer a.Close()
+	passphrase := demoPassword() + "-" + demoPassword()
+	if err := a.Initialize(ctx, passphrase); err != nil {
+		ln.Close()
+		return err
+	}
 	passwords, err := seedDemo(ctx, a)
 	if err != nil {
 		ln.Close()
@@ -69,6 +74,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  %-12s %-16s %s\n", d.login, passwords[d.login], d.role)
 	}
 	fmt.Fprintln(stdout, "\nThe admin account sets up two-step sign-in at first login (any TOTP app).")
+	fmt.Fprintf(stdout, "Unseal passphrase (after \"Seal now\" or SIGUSR1): %s\n", passphrase)
+	removePID, err := writePID(f.data)
+	if err != nil {
+		return err
+	}
+	defer removePID()
 	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 	return serveUntilDone(ctx, a, ln, log)
 }

@@ -22,12 +22,19 @@ func commands() []command {
 	return []command{
 		{"demo", "start Faro with demo data on a fresh embedded database", runDemo},
 		{"serve", "run the Faro server", runServe},
+		{"init", "create the keys of a new instance (passphrase or Shamir shares)", runInit},
 		{"adduser", "create an account from the command line (the first admin)", runAddUser},
+		{"seal", "seal a running server now (wipe its keys from memory)", runSeal},
+		{"verify", "check the audit log and every evidence file for tampering", runVerify},
+		{"rotate-keys", "make a new data key for new writes", runRotateKeys},
 		{"version", "print the version", runVersion},
 	}
 }
 
 func main() {
+	// Files Faro creates (database, WAL, evidence, pid) are for its own
+	// user only.
+	syscall.Umask(0o077)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -74,7 +81,7 @@ Usage:
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Run "faro <command> --help" for a command's flags. Every flag can also be set

@@ -36,6 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs)
 	fs.StringVar(&f.data, "data", "./faro-data", "data directory (SQLite database, evidence files)")
 	fs.Var(&f.logLevel, "log-level", "log level: debug, info, warn or error")
+	var u unsealFlags
+	u.register(fs)
 	if err := parseFlags(fs, args, "database"); err != nil {
 		return err
 	}
@@ -45,11 +47,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
+	if _, err := a.Vault.Config(ctx); err != nil {
+		return fmt.Errorf("%w; create the keys with: faro init --data %s", err, f.data)
+	}
+	if u.given() {
+		if err := u.unseal(ctx, a, stderr); err != nil {
+			return fmt.Errorf("unseal: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
 	}
-	log.Info("faro listening", "addr", ln.Addr().String(), "database", a.DB.Dialect.String(), "version", version())
+	log.Info("faro listening", "addr", ln.Addr().String(), "database", a.DB.Dialect.String(),
+		"version", version(), "sealed", a.Vault.Sealed())
+	removePID, err := writePID(f.data)
+	if err != nil {
+		return err
+	}
+	defer removePID()
 	return serveUntilDone(ctx, a, ln, log)
 }
 
@@ -73,6 +89,7 @@ func serveUntilDone(ctx context.Context, a *app.App, ln net.Listener, log *slog.
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.RunMaintenance(mctx)
+	go sealOnSignal(mctx, a)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -9,14 +9,19 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/faro-project/faro/internal/account"
+	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
+	"github.com/faro-project/faro/internal/evidence"
 	"github.com/faro-project/faro/internal/home"
 	"github.com/faro-project/faro/internal/i18n"
 	"github.com/faro-project/faro/internal/migrations"
+	"github.com/faro-project/faro/internal/sealing"
 	"github.com/faro-project/faro/internal/store"
+	"github.com/faro-project/faro/internal/vault"
 	"github.com/faro-project/faro/internal/web"
 )
 
@@ -29,15 +34,23 @@ type Config struct {
 	Web      web.Config
 	// Hash overrides password hashing costs (tests use cheap ones).
 	Hash *auth.HashParams
+	// KDF overrides the vault's passphrase costs at init (tests).
+	KDF *vault.KDFParams
+	// EvidenceDir holds encrypted evidence files; default DataDir/evidence.
+	// Processes sharing one PostgreSQL database must share this directory.
+	EvidenceDir string
 	Log  *slog.Logger
 }
 
 // App is a running Faro instance's parts.
 type App struct {
-	DB   *store.DB
-	Auth *auth.Service
-	Web  *web.Server
-	Log  *slog.Logger
+	DB    *store.DB
+	Auth  *auth.Service
+	Vault *vault.Vault
+	Audit    *audit.Log
+	Evidence *evidence.Store
+	Web      *web.Server
+	Log   *slog.Logger
 }
 
 // New opens and migrates the database and builds the web server.
@@ -66,7 +79,15 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	v := vault.New(db)
+	if cfg.KDF != nil {
+		v.KDF = *cfg.KDF
+	}
+	log := audit.New(db, v)
 	a := auth.New(db)
+	a.Audit = func(ctx context.Context, tx *store.Tx, action, recordType, recordID string) error {
+		return log.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: action, RecordType: recordType, RecordID: recordID})
+	}
 	if cfg.Hash != nil {
 		a.Hash = *cfg.Hash
 	}
@@ -81,9 +102,28 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	srv.Router.Handle("GET /healthz", web.Public, health(db))
+	evDir := cfg.EvidenceDir
+	if evDir == "" {
+		evDir = filepath.Join(cfg.DataDir, "evidence")
+	}
+	ev := evidence.New(evDir, db, v, log)
+	// Remove what uploads interrupted by a crash left behind. SQLite is
+	// served by one process, so anything older than this start is
+	// abandoned; on PostgreSQL another process may be mid-upload.
+	sweepBefore := ev.Started()
+	if db.Dialect == store.Postgres {
+		sweepBefore = sweepBefore.Add(-time.Hour)
+	}
+	if n, err := ev.Sweep(ctx, sweepBefore); err != nil {
+		cfg.Log.Warn("evidence sweep failed", "err", err)
+	} else if n > 0 {
+		cfg.Log.Info("removed abandoned upload files", "count", n)
+	}
+	sealing.Register(srv, v, log)
 	home.Register(srv)
 	account.Register(srv)
-	return &App{DB: db, Auth: a, Web: srv, Log: cfg.Log}, nil
+	evidence.Register(srv, ev, log)
+	return &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}, nil
 }
 
 // Handler is the whole HTTP handler.
@@ -121,4 +161,39 @@ func health(db *store.DB) http.HandlerFunc {
 		}
 		w.Write([]byte(`{"status":"ok"}`))
 	}
+}
+
+// Initialize sets the vault up with a passphrase and creates the audit
+// signing key, leaving Faro unsealed. Used by faro init and faro demo.
+func (a *App) Initialize(ctx context.Context, passphrase string) error {
+	if err := a.Vault.InitPassphrase(ctx, passphrase); err != nil {
+		return err
+	}
+	_, err := audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName))
+	return err
+}
+
+// InitializeShares sets the vault up with n Shamir shares, k of which
+// unseal, and creates the audit signing key. It returns the shares.
+func (a *App) InitializeShares(ctx context.Context, n, k int) ([]string, error) {
+	shares, err := a.Vault.InitShares(ctx, n, k)
+	if err != nil {
+		return nil, err
+	}
+	_, err = audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName))
+	return shares, err
+}
+
+// RotateKeys makes a new data key, given the root key, and records it.
+func (a *App) RotateKeys(ctx context.Context, root []byte) (uint32, error) {
+	id, err := a.Vault.RotateKeys(ctx, root)
+	if err != nil {
+		return 0, err
+	}
+	return id, a.Audit.Record(ctx, audit.Entry{Action: "rotate", RecordType: "data_key", RecordID: strconv.FormatUint(uint64(id), 10)})
+}
+
+// VerifyEvidence decrypts and hashes every evidence file.
+func (a *App) VerifyEvidence(ctx context.Context) (int, []string, error) {
+	return a.Evidence.Verify(ctx)
 }

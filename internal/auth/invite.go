@@ -40,9 +40,12 @@ func (s *Service) CreateInvite(ctx context.Context, by int64, login string, role
 			return ErrLoginTaken
 		}
 		now := s.now()
-		_, err := tx.Exec(ctx, `INSERT INTO invites (token_hash, login, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, err := store.InsertID(ctx, tx, `INSERT INTO invites (token_hash, login, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			hash, login, string(role), by, now, now+int64(s.Limits.InviteLifetime.Seconds()))
-		return err
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", "invite", id)
 	})
 	return token, err
 }
@@ -108,5 +111,5 @@ func (s *Service) PendingInvites(ctx context.Context) ([]*Invite, error) {
 
 // RevokeInvite cancels a pending invitation.
 func (s *Service) RevokeInvite(ctx context.Context, id int64) error {
-	return execOne(ctx, s.DB, "DELETE FROM invites WHERE id = ? AND used_at = 0", id)
+	return s.inTxAudited(ctx, "delete", "invite", id, "DELETE FROM invites WHERE id = ? AND used_at = 0", id)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/store"
 )
 
@@ -69,6 +70,9 @@ func (s *Service) Login(ctx context.Context, login, password, addr, ua string) (
 	}
 	if state == StateFull {
 		s.clearFailures(ctx, keys[0])
+		if err := s.recordLogin(ctx, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	return &LoginResult{Token: token, State: state, User: u}, nil
 }
@@ -107,7 +111,19 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, pendingToken, code, 
 		return nil, err
 	}
 	s.clearFailures(ctx, keys[0])
+	if err := s.recordLogin(ctx, u.ID); err != nil {
+		return nil, err
+	}
 	return &LoginResult{Token: token, State: StateFull, User: u}, nil
+}
+
+// recordLogin puts a completed sign-in in the audit log.
+func (s *Service) recordLogin(ctx context.Context, id int64) error {
+	if s.Audit == nil {
+		return nil
+	}
+	ctx = audit.WithActor(ctx, id)
+	return s.DB.InTx(ctx, func(tx *store.Tx) error { return s.audit(ctx, tx, "login", "user", id) })
 }
 
 // NewSessionFor opens a full session for u, used right after a password

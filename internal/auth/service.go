@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"github.com/faro-project/faro/internal/store"
@@ -16,6 +18,29 @@ type Service struct {
 	Hash   HashParams
 	Now    func() time.Time
 	Limits Limits
+	// Audit, when set, records account changes in the audit log inside
+	// the transaction that makes them.
+	// The acting account comes from the context (see the audit package).
+	Audit func(ctx context.Context, tx *store.Tx, action, recordType, recordID string) error
+}
+
+// audit records an account event when an audit hook is set.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, action, recordType string, id int64) error {
+	if s.Audit == nil {
+		return nil
+	}
+	return s.Audit(ctx, tx, action, recordType, strconv.FormatInt(id, 10))
+}
+
+// inTxAudited runs one statement that must change exactly one row and
+// records it in the audit log, in one transaction.
+func (s *Service) inTxAudited(ctx context.Context, action, recordType string, id int64, query string, args ...any) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := execOne(ctx, tx, query, args...); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, action, recordType, id)
+	})
 }
 
 // Limits are the session lifetimes and login throttling thresholds.

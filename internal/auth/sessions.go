@@ -13,7 +13,7 @@ import (
 // Session states: a password alone gives a session waiting for its second
 // factor, which can do nothing but submit a code.
 const (
-	StateFull        = "full"
+	StateFull         = "full"
 	StateSecondFactor = "totp"
 )
 

@@ -66,7 +66,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID int64, code string) er
 	if err := s.useTOTPCode(ctx, u, code); err != nil {
 		return err
 	}
-	return execOne(ctx, s.DB, "UPDATE users SET totp_enabled = 1, updated_at = ? WHERE id = ?", s.now(), u.ID)
+	return s.inTxAudited(ctx, "update", "user", u.ID, "UPDATE users SET totp_enabled = 1, updated_at = ? WHERE id = ?", s.now(), u.ID)
 }
 
 // DisableTOTP turns the second factor off, after checking the password.
@@ -86,7 +86,7 @@ func (s *Service) DisableTOTP(ctx context.Context, userID int64, password string
 	if !ok {
 		return ErrWrongPassword
 	}
-	return execOne(ctx, s.DB, "UPDATE users SET totp_enabled = 0, totp_secret = '', updated_at = ? WHERE id = ?", s.now(), u.ID)
+	return s.inTxAudited(ctx, "update", "user", u.ID, "UPDATE users SET totp_enabled = 0, totp_secret = '', updated_at = ? WHERE id = ?", s.now(), u.ID)
 }
 
 // ErrTOTPRequired is returned when an admin tries to drop their second factor.

@@ -102,9 +102,13 @@ func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int
 		return 0, ErrLoginTaken
 	}
 	now := s.now()
-	return store.InsertID(ctx, tx, `INSERT INTO users (login, display_name, password_hash, role, lang, created_at, updated_at)
+	id, err := store.InsertID(ctx, tx, `INSERT INTO users (login, display_name, password_hash, role, lang, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Login, strings.TrimSpace(nu.DisplayName),
 		HashPassword(nu.Password, s.Hash), string(nu.Role), nu.Lang, now, now)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.audit(ctx, tx, "create", "user", id)
 }
 
 const userColumns = `id, login, display_name, password_hash, role, lang, totp_secret, totp_enabled, totp_last_step, disabled, created_at`
@@ -164,7 +168,10 @@ func (s *Service) SetRole(ctx context.Context, id int64, role Role) error {
 				return err
 			}
 		}
-		return execOne(ctx, tx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", string(role), s.now(), id)
+		if err := execOne(ctx, tx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", string(role), s.now(), id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", "user", id)
 	})
 }
 
@@ -179,7 +186,10 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) erro
 				return err
 			}
 		}
-		return execOne(ctx, tx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", boolInt(disabled), s.now(), id)
+		if err := execOne(ctx, tx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", boolInt(disabled), s.now(), id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", "user", id)
 	})
 }
 
@@ -201,7 +211,7 @@ func keepOneAdmin(ctx context.Context, tx *store.Tx, id int64) error {
 
 // SetLang stores the account's interface language.
 func (s *Service) SetLang(ctx context.Context, id int64, lang string) error {
-	return execOne(ctx, s.DB, "UPDATE users SET lang = ?, updated_at = ? WHERE id = ?", lang, s.now(), id)
+	return s.inTxAudited(ctx, "update", "user", id, "UPDATE users SET lang = ?, updated_at = ? WHERE id = ?", lang, s.now(), id)
 }
 
 // ChangePassword checks the current password, stores the new one and ends
@@ -226,7 +236,10 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, current, next st
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
 			return err
 		}
-		return execOne(ctx, tx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, s.now(), id)
+		if err := execOne(ctx, tx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, s.now(), id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", "user", id)
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 func All() []store.Migration {
 	return []store.Migration{
 		{Version: 1, Name: "accounts and sessions", Up: accounts},
+		{Version: 2, Name: "vault and audit log", Up: vaultAndAudit},
 	}
 }
 
@@ -59,5 +60,52 @@ func accounts(ctx context.Context, tx *store.Tx) error {
 			created_at BIGINT NOT NULL,
 			expires_at BIGINT NOT NULL,
 			used_at BIGINT NOT NULL DEFAULT 0)`, id),
+	)
+}
+
+func vaultAndAudit(ctx context.Context, tx *store.Tx) error {
+	_, blob := tx.Types()
+	return store.ExecAll(ctx, tx,
+		fmt.Sprintf(`CREATE TABLE vault (
+			id INTEGER PRIMARY KEY CHECK (id = 1),
+			method TEXT NOT NULL,
+			threshold INTEGER NOT NULL,
+			shares INTEGER NOT NULL,
+			tag %[1]s NOT NULL,
+			salt %[1]s NOT NULL,
+			kdf TEXT NOT NULL,
+			key_check %[1]s NOT NULL,
+			created_at BIGINT NOT NULL)`, blob),
+		fmt.Sprintf(`CREATE TABLE data_keys (
+			id BIGINT PRIMARY KEY,
+			wrapped %s NOT NULL,
+			active INTEGER NOT NULL,
+			created_at BIGINT NOT NULL)`, blob),
+		fmt.Sprintf(`CREATE TABLE secrets (
+			name TEXT PRIMARY KEY,
+			value %s NOT NULL)`, blob),
+		fmt.Sprintf(`CREATE TABLE audit_log (
+			idx BIGINT PRIMARY KEY,
+			at BIGINT NOT NULL,
+			actor BIGINT NOT NULL,
+			action TEXT NOT NULL,
+			record_type TEXT NOT NULL,
+			record_id TEXT NOT NULL,
+			leaf %[1]s NOT NULL)`, blob),
+		`CREATE INDEX audit_log_record ON audit_log (record_type, record_id, action)`,
+		fmt.Sprintf(`CREATE TABLE audit_head (
+			id INTEGER PRIMARY KEY CHECK (id = 1),
+			size BIGINT NOT NULL,
+			root %[1]s NOT NULL,
+			range_hashes %[1]s NOT NULL,
+			checkpoint TEXT NOT NULL)`, blob),
+		fmt.Sprintf(`CREATE TABLE evidence (
+			id TEXT PRIMARY KEY,
+			sha256 TEXT NOT NULL,
+			size BIGINT NOT NULL,
+			content_type TEXT NOT NULL,
+			meta %s NOT NULL,
+			created_by BIGINT NOT NULL,
+			created_at BIGINT NOT NULL)`, blob),
 	)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/i18n"
 )
@@ -96,6 +97,7 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 				st.Session, st.Token, st.CSRF = ss, c.Value, ss.CSRF
 				if ss.State == auth.StateFull {
 					st.User = u
+					r = r.WithContext(audit.WithActor(r.Context(), u.ID))
 				}
 			case errors.Is(err, auth.ErrNoSession):
 				s.ClearSessionCookie(w, r)

@@ -1,0 +1,192 @@
+package evidence
+
+import (
+	"embed"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/auth"
+	"github.com/faro-project/faro/internal/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Handlers serve the evidence pages.
+type Handlers struct {
+	web   *web.Server
+	store *Store
+	audit *audit.Log
+}
+
+// Register adds the evidence routes.
+func Register(s *web.Server, st *Store, a *audit.Log) {
+	h := &Handlers{web: s, store: st, audit: a}
+	s.AddPages("evidence", templates, "templates/*.html")
+	s.Router.Handle("GET /evidence", web.AtLeast(auth.Documenter), h.list)
+	s.Router.Handle("POST /evidence", web.AtLeast(auth.Documenter), h.upload)
+	s.Router.Handle("GET /evidence/{id}", web.AtLeast(auth.Documenter), h.show)
+	s.Router.Handle("GET /evidence/{id}/preview", web.AtLeast(auth.Documenter), h.preview)
+	s.Router.Handle("GET /evidence/{id}/download", web.AtLeast(auth.Reviewer), h.download)
+}
+
+func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
+	files, err := h.store.List(r.Context())
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	h.web.Render(w, r, http.StatusOK, "evidence/list", h.web.NewPage(r, "evidence.title", files))
+}
+
+// upload streams the first file part of a multipart body into the store:
+// the body is never parsed into memory or into Go's temporary files
+// (which would leave plaintext on disk).
+func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, h.store.MaxSize+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		h.uploadFailed(w, r, "evidence.error.nofile", http.StatusBadRequest)
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			h.uploadFailed(w, r, "evidence.error.broken", http.StatusBadRequest)
+			return
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		f, err := h.store.Put(r.Context(), part, part.FileName())
+		part.Close()
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.Is(err, ErrTooLarge), errors.As(err, &tooBig):
+			h.uploadFailed(w, r, "evidence.error.too_large", http.StatusRequestEntityTooLarge)
+		case errors.Is(err, ErrEmpty):
+			h.uploadFailed(w, r, "evidence.error.empty", http.StatusUnprocessableEntity)
+		case err != nil:
+			h.web.ServerError(w, r, err)
+		default:
+			h.web.Redirect(w, r, "/evidence/"+f.ID, "evidence.uploaded")
+		}
+		return
+	}
+	h.uploadFailed(w, r, "evidence.error.nofile", http.StatusUnprocessableEntity)
+}
+
+func (h *Handlers) uploadFailed(w http.ResponseWriter, r *http.Request, key string, status int) {
+	files, err := h.store.List(r.Context())
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	p := h.web.NewPage(r, "evidence.title", files)
+	p.Errors["file"] = key
+	h.web.Render(w, r, status, "evidence/list", p)
+}
+
+type showData struct {
+	File    *File
+	Readers []audit.Event
+	Logins  map[int64]string
+	CanSee  bool
+	IsImage bool
+}
+
+func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, _, err := h.store.Stat(ctx, r.PathValue("id"))
+	if errors.Is(err, ErrNotFound) {
+		h.web.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	// The file name is sensitive: showing it is a read.
+	if err := h.audit.Record(ctx, audit.Entry{Actor: audit.ActorOf(ctx), Action: audit.Read, RecordType: "evidence", RecordID: f.ID}); err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	d := showData{File: f, CanSee: web.User(r).Role.AtLeast(auth.Reviewer), IsImage: strings.HasPrefix(f.ContentType, "image/")}
+	if d.CanSee {
+		if d.Readers, err = h.audit.Of(ctx, "evidence", f.ID, ""); err != nil {
+			h.web.ServerError(w, r, err)
+			return
+		}
+		users, err := h.web.Auth.Users(ctx)
+		if err != nil {
+			h.web.ServerError(w, r, err)
+			return
+		}
+		d.Logins = map[int64]string{}
+		for _, u := range users {
+			d.Logins[u.ID] = u.Login
+		}
+	}
+	h.web.Render(w, r, http.StatusOK, "evidence/show", h.web.NewPage(r, "evidence.file_title", d))
+}
+
+func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
+	f, rc, err := h.store.Open(r.Context(), r.PathValue("id"))
+	if errors.Is(err, ErrNotFound) {
+		h.web.Error(w, r, http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", attachment(f.Name))
+	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	w.Header().Set("X-Content-SHA256", f.SHA256)
+	if _, err := io.Copy(w, rc); err != nil {
+		// The file failed authentication part-way: cut the connection so
+		// the client never takes a truncated file for a whole one.
+		h.web.Log.Error("evidence download failed", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// attachment builds a Content-Disposition that always downloads and
+// survives any file name (RFC 6266 and RFC 8187).
+func attachment(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == ';' {
+			return '_'
+		}
+		return r
+	}, name)
+	return mime.FormatMediaType("attachment", map[string]string{"filename": ascii}) +
+		"; filename*=UTF-8''" + url.PathEscape(name)
+}
+
+func (h *Handlers) preview(w http.ResponseWriter, r *http.Request) {
+	data, ctype, err := h.store.Derivative(r.Context(), r.PathValue("id"))
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoDerivative):
+		h.web.Error(w, r, http.StatusNotFound)
+		return
+	case err != nil:
+		h.web.ServerError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", "inline")
+	w.Write(data)
+}
