@@ -39,18 +39,18 @@ type Config struct {
 	// EvidenceDir holds encrypted evidence files; default DataDir/evidence.
 	// Processes sharing one PostgreSQL database must share this directory.
 	EvidenceDir string
-	Log  *slog.Logger
+	Log         *slog.Logger
 }
 
 // App is a running Faro instance's parts.
 type App struct {
-	DB    *store.DB
-	Auth  *auth.Service
-	Vault *vault.Vault
+	DB       *store.DB
+	Auth     *auth.Service
+	Vault    *vault.Vault
 	Audit    *audit.Log
 	Evidence *evidence.Store
 	Web      *web.Server
-	Log   *slog.Logger
+	Log      *slog.Logger
 }
 
 // New opens and migrates the database and builds the web server.

@@ -79,7 +79,9 @@ func newID() string {
 
 func (s *Store) path(id string) string { return filepath.Join(s.Dir, id[:2], id+".fev") }
 
-func metaLoc(id string) vault.Location { return vault.Location{Table: "evidence", Record: id, Field: "meta"} }
+func metaLoc(id string) vault.Location {
+	return vault.Location{Table: "evidence", Record: id, Field: "meta"}
+}
 
 // Put streams src into the store. name is the file name the user gave.
 func (s *Store) Put(ctx context.Context, src io.Reader, name string) (*File, error) {

@@ -95,8 +95,10 @@ func encryptStream(dst io.Writer, src io.Reader, key []byte, observe func([]byte
 // decryptReader streams the plaintext of an encrypted file, failing with
 // ErrCorrupt at the first chunk that does not authenticate.
 type decryptReader struct {
-	src     io.Reader
-	aead    interface{ Open(dst, nonce, ct, ad []byte) ([]byte, error) }
+	src  io.Reader
+	aead interface {
+		Open(dst, nonce, ct, ad []byte) ([]byte, error)
+	}
 	prefix  []byte
 	counter uint64
 	buf     []byte // ciphertext of the chunk being read

@@ -20,19 +20,29 @@ const migrationLockKey = 0x46_61_72_6f // "Faro"
 // Migrate applies every migration newer than the database's version, each
 // in its own transaction together with the row that records it.
 func (db *DB) Migrate(ctx context.Context, migrations []Migration) error {
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
+	// A badly numbered list is refused before anything is applied.
 	for i, m := range migrations {
 		if m.Version != i+1 {
 			return fmt.Errorf("migration %q has version %d, want %d", m.Name, m.Version, i+1)
 		}
+	}
+	// Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can
+	// both fail on PostgreSQL with a duplicate key in pg_type.
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if err := lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
 		err := db.InTx(ctx, func(tx *Tx) error {
-			if db.Dialect == Postgres {
-				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey); err != nil {
-					return err
-				}
+			if err := lockMigrations(ctx, tx); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
@@ -52,6 +62,16 @@ func (db *DB) Migrate(ctx context.Context, migrations []Migration) error {
 		}
 	}
 	return nil
+}
+
+// lockMigrations makes concurrent migrators on PostgreSQL wait for each
+// other until tx ends; on SQLite the write transaction already does.
+func lockMigrations(ctx context.Context, tx *Tx) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLockKey)
+	return err
 }
 
 // Version returns the highest applied migration version.

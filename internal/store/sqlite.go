@@ -48,7 +48,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := w.PingContext(ctx); err != nil {
+	// Switching a new file to WAL fails at once with SQLITE_BUSY, without
+	// waiting busy_timeout, while another process opens it too: retry.
+	if err := retryBusy(ctx, SQLite, func() error { return w.PingContext(ctx) }); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

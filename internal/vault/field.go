@@ -64,7 +64,9 @@ func (v *Vault) Decrypt(loc Location, ciphertext []byte) ([]byte, error) {
 }
 
 // EncryptString and DecryptString are Encrypt and Decrypt for text fields.
-func (v *Vault) EncryptString(loc Location, s string) ([]byte, error) { return v.Encrypt(loc, []byte(s)) }
+func (v *Vault) EncryptString(loc Location, s string) ([]byte, error) {
+	return v.Encrypt(loc, []byte(s))
+}
 
 func (v *Vault) DecryptString(loc Location, ct []byte) (string, error) {
 	b, err := v.Decrypt(loc, ct)

@@ -180,7 +180,9 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-func dataKeyAD(id uint32) []byte { return []byte("faro/data-key/" + strconv.FormatUint(uint64(id), 10)) }
+func dataKeyAD(id uint32) []byte {
+	return []byte("faro/data-key/" + strconv.FormatUint(uint64(id), 10))
+}
 
 // Sealed reports whether the data keys are unavailable.
 func (v *Vault) Sealed() bool {

@@ -69,17 +69,17 @@ func (s *Server) funcs() template.FuncMap {
 
 // Page is what every template receives.
 type Page struct {
-	L       *i18n.Localizer
-	User    *auth.User
-	CSRF    string
-	Title   string // catalogue key
-	Flash   string // catalogue key of a one-time notice
-	Path    string
-	Langs   []LangOption
-	Errors  map[string]string // field -> catalogue key; "" for the form as a whole
-	Form    url.Values
-	Data    any
-	Status  int
+	L        *i18n.Localizer
+	User     *auth.User
+	CSRF     string
+	Title    string // catalogue key
+	Flash    string // catalogue key of a one-time notice
+	Path     string
+	Langs    []LangOption
+	Errors   map[string]string // field -> catalogue key; "" for the form as a whole
+	Form     url.Values
+	Data     any
+	Status   int
 	Instance string
 }
 
