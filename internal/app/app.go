@@ -18,8 +18,10 @@ import (
 	"github.com/faro-project/faro/internal/evidence"
 	"github.com/faro-project/faro/internal/home"
 	"github.com/faro-project/faro/internal/i18n"
+	"github.com/faro-project/faro/internal/incident"
 	"github.com/faro-project/faro/internal/migrations"
 	"github.com/faro-project/faro/internal/sealing"
+	"github.com/faro-project/faro/internal/search"
 	"github.com/faro-project/faro/internal/store"
 	"github.com/faro-project/faro/internal/vault"
 	"github.com/faro-project/faro/internal/web"
@@ -44,13 +46,16 @@ type Config struct {
 
 // App is a running Faro instance's parts.
 type App struct {
-	DB       *store.DB
-	Auth     *auth.Service
-	Vault    *vault.Vault
-	Audit    *audit.Log
-	Evidence *evidence.Store
-	Web      *web.Server
-	Log      *slog.Logger
+	DB        *store.DB
+	Auth      *auth.Service
+	Vault     *vault.Vault
+	Audit     *audit.Log
+	Evidence  *evidence.Store
+	Incidents *incident.Store
+	Vocab     *incident.Vocab
+	Teams     *incident.Teams
+	Web       *web.Server
+	Log       *slog.Logger
 }
 
 // New opens and migrates the database and builds the web server.
@@ -85,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	log := audit.New(db, v)
 	a := auth.New(db)
+	a.Cipher = v
 	a.Audit = func(ctx context.Context, tx *store.Tx, action, recordType, recordID string) error {
 		return log.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: action, RecordType: recordType, RecordID: recordID})
 	}
@@ -123,7 +129,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	home.Register(srv)
 	account.Register(srv)
 	evidence.Register(srv, ev, log)
-	return &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}, nil
+	app := &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
+	app.Incidents = incident.NewStore(db, v, log, search.New())
+	app.Vocab = &incident.Vocab{DB: db, Audit: log}
+	app.Teams = &incident.Teams{DB: db, Audit: log}
+	incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
+	// The search index holds decrypted words: build it when the keys
+	// arrive, drop it when they go.
+	v.OnUnseal(func() { go app.rebuildIndex(context.Background()) })
+	v.OnSeal(func() { app.Incidents.Index.Reset() })
+	return app, nil
 }
 
 // Handler is the whole HTTP handler.
@@ -197,3 +212,17 @@ func (a *App) RotateKeys(ctx context.Context, root []byte) (uint32, error) {
 func (a *App) VerifyEvidence(ctx context.Context) (int, []string, error) {
 	return a.Evidence.Verify(ctx)
 }
+
+// rebuildIndex fills the in-memory search index from the encrypted records.
+func (a *App) rebuildIndex(ctx context.Context) {
+	start := time.Now()
+	n, err := a.Incidents.RebuildIndex(ctx)
+	if err != nil {
+		a.Log.Error("search index build failed", "err", err)
+		return
+	}
+	a.Log.Info("search index built", "records", n, "ms", time.Since(start).Milliseconds())
+}
+
+// RebuildIndex builds the search index now and waits for it (tests, demo).
+func (a *App) RebuildIndex(ctx context.Context) (int, error) { return a.Incidents.RebuildIndex(ctx) }

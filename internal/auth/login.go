@@ -42,7 +42,15 @@ func (s *Service) Login(ctx context.Context, login, password, addr, ua string) (
 	if err := s.checkThrottle(ctx, keys); err != nil {
 		return nil, err
 	}
-	u, err := s.UserByLogin(ctx, login)
+	// A login no account can have (PostgreSQL would also refuse a NUL or
+	// invalid UTF-8 in the query, a 500) is answered like an unknown one.
+	var u *User
+	var err error
+	if ValidateLogin(login) != nil {
+		err = store.ErrNotFound
+	} else {
+		u, err = s.UserByLogin(ctx, login)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		VerifyPassword(dummyHash, password)
 		return nil, s.fail(ctx, keys, ErrBadCredentials)
@@ -100,7 +108,12 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, pendingToken, code, 
 	}
 	var token string
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE id = ?", ss.ID); err != nil {
+		// Only one completion may win: two racing requests with two valid
+		// codes must not both turn the waiting session into full ones.
+		if err := execOne(ctx, tx, "DELETE FROM sessions WHERE id = ?", ss.ID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNoSession
+			}
 			return err
 		}
 		var err error

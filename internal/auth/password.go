@@ -23,6 +23,15 @@ type HashParams struct {
 // DefaultHashParams is used by faro serve and faro demo.
 var DefaultHashParams = HashParams{Time: 3, MemKiB: 64 * 1024, Threads: 2}
 
+// Stored hashes asking for more than these costs are refused as malformed.
+// So are salts and keys too short to be Faro's (it makes 16 and 32 bytes).
+const (
+	maxHashTime   = 100
+	maxHashMemKiB = 2 * 1024 * 1024
+	minSaltLen    = 8
+	minKeyLen     = 16
+)
+
 // Password length limits: long enough for passphrases, bounded so that a
 // huge body cannot make hashing a denial of service.
 const (
@@ -72,13 +81,19 @@ func VerifyPassword(hash, pw string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemKiB, &p.Time, &p.Threads); err != nil {
 		return false, errBadHash
 	}
-	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
-	if err != nil {
+	// argon2 panics on zero time or threads; absurd costs would exhaust
+	// memory or never finish. Fail closed on both.
+	if p.Time < 1 || p.Time > maxHashTime || p.Threads < 1 || p.MemKiB > maxHashMemKiB {
 		return false, errBadHash
 	}
+	enc := base64.RawStdEncoding
+	salt, err := enc.DecodeString(parts[4])
+	if err != nil || len(salt) < minSaltLen {
+		return false, errBadHash
+	}
+	// A truncated key would let a few guesses match by chance.
 	want, err := enc.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) < minKeyLen {
 		return false, errBadHash
 	}
 	if len(pw) > MaxPasswordLen {

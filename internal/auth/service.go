@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/faro-project/faro/internal/store"
+	"github.com/faro-project/faro/internal/vault"
 )
 
 // Service is the account store and the rules around it.
@@ -18,6 +19,8 @@ type Service struct {
 	Hash   HashParams
 	Now    func() time.Time
 	Limits Limits
+	// Cipher encrypts display names and TOTP secrets.
+	Cipher vault.Cipher
 	// Audit, when set, records account changes in the audit log inside
 	// the transaction that makes them.
 	// The acting account comes from the context (see the audit package).

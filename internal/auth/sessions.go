@@ -54,6 +54,15 @@ func (s *Service) createSession(ctx context.Context, q store.Querier, userID int
 // shortUA keeps just enough of the User-Agent for a person to recognise
 // their device in the session list.
 func shortUA(ua string) string {
+	// Only printable text: PostgreSQL refuses invalid UTF-8 and NUL (a 500
+	// at login), and control characters have no place in a listing.
+	// strings.Map sees invalid bytes as utf8.RuneError and drops them.
+	ua = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, ua)
 	ua = strings.TrimSpace(ua)
 	for utf8.RuneCountInString(ua) > 120 {
 		_, size := utf8.DecodeLastRuneInString(ua)

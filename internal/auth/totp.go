@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base32"
 	"errors"
 	"strings"
 	"time"
@@ -32,23 +33,28 @@ func (s *Service) StartTOTP(ctx context.Context, u *User, issuer string) (*TOTPE
 		return nil, ErrTOTPAlreadyOn
 	}
 	if u.totpSecret != "" {
-		k, err := otp.NewKeyFromURL(totpURL(issuer, u.Login, u.totpSecret))
+		// Rebuild the offer from the pending secret the way it was first
+		// made, so that the issuer is escaped the same way.
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.totpSecret)
 		if err == nil {
-			return &TOTPEnrolment{Secret: u.totpSecret, URL: k.URL()}, nil
+			k, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: u.Login, Period: totpPeriod, Secret: raw})
+			if err == nil && k.Secret() == u.totpSecret {
+				return &TOTPEnrolment{Secret: u.totpSecret, URL: k.URL()}, nil
+			}
 		}
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: u.Login, Period: totpPeriod})
 	if err != nil {
 		return nil, err
 	}
-	if err := execOne(ctx, s.DB, "UPDATE users SET totp_secret = ?, updated_at = ? WHERE id = ?", key.Secret(), s.now(), u.ID); err != nil {
+	enc, err := s.seal(u.ID, "totp_secret", key.Secret())
+	if err != nil {
+		return nil, err
+	}
+	if err := execOne(ctx, s.DB, "UPDATE users SET totp_secret = ?, updated_at = ? WHERE id = ?", enc, s.now(), u.ID); err != nil {
 		return nil, err
 	}
 	return &TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
-}
-
-func totpURL(issuer, login, secret string) string {
-	return "otpauth://totp/" + issuer + ":" + login + "?secret=" + secret + "&issuer=" + issuer
 }
 
 // ConfirmTOTP activates the pending secret when code matches it.
@@ -86,7 +92,7 @@ func (s *Service) DisableTOTP(ctx context.Context, userID int64, password string
 	if !ok {
 		return ErrWrongPassword
 	}
-	return s.inTxAudited(ctx, "update", "user", u.ID, "UPDATE users SET totp_enabled = 0, totp_secret = '', updated_at = ? WHERE id = ?", s.now(), u.ID)
+	return s.inTxAudited(ctx, "update", "user", u.ID, "UPDATE users SET totp_enabled = 0, totp_secret = NULL, updated_at = ? WHERE id = ?", s.now(), u.ID)
 }
 
 // ErrTOTPRequired is returned when an admin tries to drop their second factor.

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/faro-project/faro/internal/store"
+	"github.com/faro-project/faro/internal/vault"
 )
 
 // User is an account.
@@ -103,9 +105,16 @@ func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int
 	}
 	now := s.now()
 	id, err := store.InsertID(ctx, tx, `INSERT INTO users (login, display_name, password_hash, role, lang, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Login, strings.TrimSpace(nu.DisplayName),
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Login, []byte{},
 		HashPassword(nu.Password, s.Hash), string(nu.Role), nu.Lang, now, now)
 	if err != nil {
+		return 0, err
+	}
+	name, err := s.seal(id, "display_name", strings.TrimSpace(nu.DisplayName))
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, "UPDATE users SET display_name = ? WHERE id = ?", name, id); err != nil {
 		return 0, err
 	}
 	return id, s.audit(ctx, tx, "create", "user", id)
@@ -113,12 +122,16 @@ func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int
 
 const userColumns = `id, login, display_name, password_hash, role, lang, totp_secret, totp_enabled, totp_last_step, disabled, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+// scanUser reads a row and decrypts the name and TOTP secret. While Faro
+// is sealed they stay empty (nothing that shows them is served then) and
+// the user is marked so that code needing the secret fails closed.
+func (s *Service) scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
 	var totp, disabled int
-	err := row.Scan(&u.ID, &u.Login, &u.DisplayName, &u.passwordHash, &role, &u.Lang,
-		&u.totpSecret, &totp, &u.totpLastStep, &disabled, &u.CreatedAt)
+	var name, secret []byte
+	err := row.Scan(&u.ID, &u.Login, &name, &u.passwordHash, &role, &u.Lang,
+		&secret, &totp, &u.totpLastStep, &disabled, &u.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -126,17 +139,53 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 		return nil, err
 	}
 	u.Role, u.TOTPEnabled, u.Disabled = Role(role), totp == 1, disabled == 1
+	if u.DisplayName, err = s.open(u.ID, "display_name", name); err != nil {
+		return nil, err
+	}
+	if u.totpSecret, err = s.open(u.ID, "totp_secret", secret); err != nil {
+		return nil, err
+	}
 	return &u, nil
+}
+
+// ErrNoCipher means the service was built without its field cipher.
+var ErrNoCipher = errors.New("auth: no field cipher configured")
+
+func userLoc(id int64, field string) vault.Location {
+	return vault.Location{Table: "users", Record: strconv.FormatInt(id, 10), Field: field}
+}
+
+// open decrypts one of a user's encrypted fields; sealed gives "".
+func (s *Service) open(id int64, field string, ct []byte) (string, error) {
+	if len(ct) == 0 {
+		return "", nil
+	}
+	if s.Cipher == nil {
+		return "", ErrNoCipher
+	}
+	pt, err := s.Cipher.Decrypt(userLoc(id, field), ct)
+	if errors.Is(err, vault.ErrSealed) {
+		return "", nil
+	}
+	return string(pt), err
+}
+
+// seal encrypts one of a user's fields for storage.
+func (s *Service) seal(id int64, field, value string) ([]byte, error) {
+	if s.Cipher == nil {
+		return nil, ErrNoCipher
+	}
+	return s.Cipher.Encrypt(userLoc(id, field), []byte(value))
 }
 
 // UserByID loads an account.
 func (s *Service) UserByID(ctx context.Context, id int64) (*User, error) {
-	return scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	return s.scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 }
 
 // UserByLogin loads an account by its login.
 func (s *Service) UserByLogin(ctx context.Context, login string) (*User, error) {
-	return scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", NormalizeLogin(login)))
+	return s.scanUser(s.DB.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE login = ?", NormalizeLogin(login)))
 }
 
 // Users lists every account by login.
@@ -148,7 +197,7 @@ func (s *Service) Users(ctx context.Context) ([]*User, error) {
 	defer rows.Close()
 	var out []*User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := s.scanUser(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -194,13 +243,32 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) erro
 }
 
 // keepOneAdmin fails when id is the only enabled admin left.
+// On PostgreSQL the admins' rows are locked, so that two admins demoting
+// each other at once are serialised and the second sees the first's change;
+// on SQLite the write transaction already serialises them.
 func keepOneAdmin(ctx context.Context, tx *store.Tx, id int64) error {
-	var others, self int
-	err := tx.QueryRow(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN id <> ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN id = ? THEN 1 ELSE 0 END), 0)
-		FROM users WHERE role = 'admin' AND disabled = 0`, id, id).Scan(&others, &self)
+	q := "SELECT id FROM users WHERE role = 'admin' AND disabled = 0 ORDER BY id"
+	if tx.Dialect == store.Postgres {
+		q += " FOR UPDATE"
+	}
+	rows, err := tx.Query(ctx, q)
 	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var others, self int
+	for rows.Next() {
+		var admin int64
+		if err := rows.Scan(&admin); err != nil {
+			return err
+		}
+		if admin == id {
+			self++
+		} else {
+			others++
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	if self == 1 && others == 0 {

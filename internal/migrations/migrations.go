@@ -15,26 +15,27 @@ func All() []store.Migration {
 	return []store.Migration{
 		{Version: 1, Name: "accounts and sessions", Up: accounts},
 		{Version: 2, Name: "vault and audit log", Up: vaultAndAudit},
+		{Version: 3, Name: "teams, vocabularies, incidents and testimonies", Up: incidents},
 	}
 }
 
 func accounts(ctx context.Context, tx *store.Tx) error {
-	id, _ := tx.Types()
+	id, blob := tx.Types()
 	return store.ExecAll(ctx, tx,
 		`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 		fmt.Sprintf(`CREATE TABLE users (
 			id %s,
 			login TEXT NOT NULL UNIQUE,
-			display_name TEXT NOT NULL,
+			display_name %[2]s NOT NULL,
 			password_hash TEXT NOT NULL,
 			role TEXT NOT NULL,
 			lang TEXT NOT NULL DEFAULT '',
-			totp_secret TEXT NOT NULL DEFAULT '',
+			totp_secret %[2]s,
 			totp_enabled INTEGER NOT NULL DEFAULT 0,
 			totp_last_step BIGINT NOT NULL DEFAULT 0,
 			disabled INTEGER NOT NULL DEFAULT 0,
 			created_at BIGINT NOT NULL,
-			updated_at BIGINT NOT NULL)`, id),
+			updated_at BIGINT NOT NULL)`, id, blob),
 		fmt.Sprintf(`CREATE TABLE sessions (
 			id %s,
 			token_hash TEXT NOT NULL UNIQUE,
@@ -108,4 +109,106 @@ func vaultAndAudit(ctx context.Context, tx *store.Tx) error {
 			created_by BIGINT NOT NULL,
 			created_at BIGINT NOT NULL)`, blob),
 	)
+}
+
+func incidents(ctx context.Context, tx *store.Tx) error {
+	id, blob := tx.Types()
+	stmts := []string{
+		fmt.Sprintf(`CREATE TABLE teams (id %s, name TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL)`, id),
+		`CREATE TABLE user_teams (
+			user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			team_id BIGINT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+			PRIMARY KEY (user_id, team_id))`,
+		`CREATE TABLE vocab (
+			kind TEXT NOT NULL,
+			code TEXT NOT NULL,
+			position INTEGER NOT NULL,
+			builtin INTEGER NOT NULL,
+			labels TEXT NOT NULL DEFAULT '{}',
+			PRIMARY KEY (kind, code))`,
+		fmt.Sprintf(`CREATE TABLE incidents (
+			id BIGINT PRIMARY KEY,
+			ref TEXT NOT NULL UNIQUE,
+			status TEXT NOT NULL,
+			team_id BIGINT REFERENCES teams(id),
+			type TEXT NOT NULL DEFAULT '',
+			occurred_at BIGINT NOT NULL DEFAULT 0,
+			date_precision TEXT NOT NULL DEFAULT 'day',
+			country TEXT NOT NULL DEFAULT '',
+			adm1 TEXT NOT NULL DEFAULT '',
+			adm2 TEXT NOT NULL DEFAULT '',
+			place %[1]s,
+			point %[1]s,
+			point_precision_m INTEGER NOT NULL DEFAULT 0,
+			coarse_lat DOUBLE PRECISION,
+			coarse_lon DOUBLE PRECISION,
+			group_size INTEGER, dead INTEGER, missing INTEGER, survivors INTEGER,
+			minors INTEGER, women INTEGER, men INTEGER,
+			origins TEXT NOT NULL DEFAULT '',
+			units TEXT NOT NULL DEFAULT '',
+			uniforms TEXT NOT NULL DEFAULT '',
+			vehicles TEXT NOT NULL DEFAULT '',
+			officers INTEGER,
+			violence TEXT NOT NULL DEFAULT '',
+			asylum_asked INTEGER,
+			interpreter_present INTEGER,
+			sources %[1]s,
+			source_quality INTEGER,
+			verification TEXT NOT NULL DEFAULT 'unverified',
+			verified_by BIGINT NOT NULL DEFAULT 0,
+			verified_at BIGINT NOT NULL DEFAULT 0,
+			tags TEXT NOT NULL DEFAULT '',
+			consent_scope TEXT NOT NULL DEFAULT '',
+			created_by BIGINT NOT NULL,
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL)`, blob),
+		`CREATE INDEX incidents_occurred ON incidents (occurred_at)`,
+		`CREATE INDEX incidents_status ON incidents (status, created_by)`,
+		`CREATE INDEX incidents_team ON incidents (team_id)`,
+		fmt.Sprintf(`CREATE TABLE testimonies (
+			id BIGINT PRIMARY KEY,
+			incident_id BIGINT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+			language TEXT NOT NULL DEFAULT '',
+			narrative %[1]s,
+			pseudonym %[1]s,
+			interviewer %[1]s,
+			interpreter %[1]s,
+			witness_contact %[1]s,
+			taken_on BIGINT NOT NULL DEFAULT 0,
+			consent_scope TEXT NOT NULL DEFAULT 'internal',
+			consent_date BIGINT NOT NULL DEFAULT 0,
+			consent_how TEXT NOT NULL DEFAULT '',
+			created_by BIGINT NOT NULL,
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL)`, blob),
+		`CREATE INDEX testimonies_incident ON testimonies (incident_id)`,
+		`CREATE TABLE incident_evidence (
+			incident_id BIGINT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+			evidence_id TEXT NOT NULL REFERENCES evidence(id),
+			testimony_id BIGINT NOT NULL DEFAULT 0,
+			PRIMARY KEY (incident_id, evidence_id))`,
+		`CREATE TABLE incident_refs (day TEXT PRIMARY KEY, last INTEGER NOT NULL)`,
+		fmt.Sprintf(`CREATE TABLE api_tokens (
+			id %s,
+			user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			name TEXT NOT NULL,
+			token_hash TEXT NOT NULL UNIQUE,
+			role TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			last_used_at BIGINT NOT NULL DEFAULT 0,
+			revoked_at BIGINT NOT NULL DEFAULT 0)`, id),
+	}
+	for kind, codes := range builtinVocab {
+		for i, code := range codes {
+			stmts = append(stmts, fmt.Sprintf(`INSERT INTO vocab (kind, code, position, builtin) VALUES ('%s', '%s', %d, 1)`, kind, code, i))
+		}
+	}
+	return store.ExecAll(ctx, tx, stmts...)
+}
+
+// builtinVocab is the vocabulary Faro ships with; labels come from the
+// catalogues (key vocab.<kind>.<code>). Admins add more entries as data.
+var builtinVocab = map[string][]string{
+	"incident_type": {"pushback", "chain_pushback", "violence", "detention_abuse", "death", "disappearance", "family_separation", "destruction_of_aid", "other"},
+	"violence":      {"beating", "kicking", "dog_attack", "electric_shock", "forced_undressing", "theft_or_destruction", "shots_fired", "reckless_driving", "denial_of_food_water", "other"},
 }

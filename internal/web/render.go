@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +66,21 @@ func (s *Server) funcs() template.FuncMap {
 			return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"iso": func(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) },
+		// num shows a count that may be unknown (nil) as empty, never 0.
+		"num": func(p *int) string {
+			if p == nil {
+				return ""
+			}
+			return strconv.Itoa(*p)
+		},
+		"date": func(t time.Time, layout string) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format(layout)
+		},
+		"contains": func(list []string, v string) bool { return slices.Contains(list, v) },
+		"list":     func(v ...string) []string { return v },
 	}
 }
 
@@ -99,6 +116,9 @@ func (p *Page) Err(field string) string {
 	}
 	return ""
 }
+
+// Checked reports whether a multi-valued field holds v (checkboxes).
+func (p *Page) Checked(field, v string) bool { return slices.Contains(p.Form[field], v) }
 
 // Value returns what the user typed into a field, to show it again.
 func (p *Page) Value(field string) string { return p.Form.Get(field) }

@@ -115,6 +115,15 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 		if !rt.srv.checkCSRF(w, r) {
 			return
 		}
+		// A handler reading a form from a multipart body makes Go spool
+		// file parts over 32 MiB to temporary files. net/http removes them
+		// only for the request it made, not for the copies our middleware
+		// hands down (golang/go#58809): without this they stay on disk.
+		defer func() {
+			if r.MultipartForm != nil {
+				r.MultipartForm.RemoveAll()
+			}
+		}()
 		h(w, r)
 	})
 }

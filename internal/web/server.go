@@ -69,8 +69,10 @@ func (s *Server) Handler() http.Handler {
 	h = s.loadSession(h)
 	h = gzipHandler(h)
 	h = s.secureHeaders(h)
-	h = s.logRequests(h)
+	// Panics are recovered inside the request log, so the request is still
+	// logged and the 500 page still knows the visitor's language.
 	h = s.recoverPanics(h)
+	h = s.logRequests(h)
 	return h
 }
 
@@ -172,7 +174,11 @@ func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
 // LocalPath returns p when it is a path on this site, else "/": redirect
 // targets taken from requests must never send the user elsewhere.
 func LocalPath(p string) string {
-	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	// Browsers drop tabs and newlines from URLs and read "\" as "/", and
+	// http.Redirect cleans "/./\evil" to "/\evil": refuse any backslash
+	// or control character, not just a leading "/\".
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') ||
+		strings.IndexFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
 		return "/"
 	}
 	return p

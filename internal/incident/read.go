@@ -1,0 +1,390 @@
+package incident
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/store"
+)
+
+// Viewer is who is asking, for access rules.
+type Viewer struct {
+	UserID int64
+	// AllTeams sees every team's submitted records (coordinators, admins).
+	AllTeams bool
+	Teams    []int64
+	// Sensitive may read encrypted fields (reviewers and up; documenters
+	// for the records they created).
+	Sensitive bool
+}
+
+const incidentColumns = `id, ref, status, COALESCE(team_id, 0), type, occurred_at, date_precision, country, adm1, adm2,
+	place, point, point_precision_m, group_size, dead, missing, survivors, minors, women, men, origins, units, uniforms, vehicles,
+	officers, violence, asylum_asked, interpreter_present, sources, source_quality, verification, verified_by, verified_at, tags,
+	consent_scope, created_by, created_at, updated_at`
+
+type incidentRow struct {
+	inc                  Incident
+	place, point, source []byte
+}
+
+func scanIncident(row interface{ Scan(...any) error }) (*incidentRow, error) {
+	var r incidentRow
+	i := &r.inc
+	var occurred, verifiedAt, created, updated int64
+	var gs, dead, missing, surv, minors, women, men, officers, asylum, interp, quality sql.NullInt64
+	var origins, violence, tags string
+	err := row.Scan(&i.ID, &i.Ref, &i.Status, &i.TeamID, &i.Type, &occurred, &i.DatePrecision, &i.Country, &i.Adm1, &i.Adm2,
+		&r.place, &r.point, &i.PointPrecisionM, &gs, &dead, &missing, &surv, &minors, &women, &men, &origins, &i.Units, &i.Uniforms, &i.Vehicles,
+		&officers, &violence, &asylum, &interp, &r.source, &quality, &i.Verification, &i.VerifiedBy, &verifiedAt, &tags,
+		&i.ConsentScope, &i.CreatedBy, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	i.OccurredAt, i.VerifiedAt = fromUnix(occurred), fromUnix(verifiedAt)
+	i.CreatedAt, i.UpdatedAt = fromUnix(created), fromUnix(updated)
+	c := &i.Counts
+	c.GroupSize, c.Dead, c.Missing, c.Survivors = nullInt(gs), nullInt(dead), nullInt(missing), nullInt(surv)
+	c.Minors, c.Women, c.Men = nullInt(minors), nullInt(women), nullInt(men)
+	i.Officers, i.SourceQuality = nullInt(officers), nullInt(quality)
+	i.AsylumAsked, i.Interpreter = nullBool(asylum), nullBool(interp)
+	i.Origins, i.Violence, i.Tags = splitCodes(origins), splitCodes(violence), splitCodes(tags)
+	return &r, nil
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func nullBool(n sql.NullInt64) *bool {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64 == 1
+	return &v
+}
+
+// visible is the SQL condition for what v may see.
+func (v Viewer) visible() (string, []any) {
+	cond := "(created_by = ?"
+	args := []any{v.UserID}
+	switch {
+	case v.AllTeams:
+		cond += " OR status = 'submitted'"
+	case len(v.Teams) > 0:
+		cond += " OR (status = 'submitted' AND team_id IN (" + placeholders(len(v.Teams)) + "))"
+		for _, t := range v.Teams {
+			args = append(args, t)
+		}
+	}
+	return cond + ")", args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// Get loads an incident v may see, with its testimonies and evidence ids.
+// Encrypted fields are decrypted only when v may read them (or the viewer
+// created the record), and each such read is written to the audit log
+// before anything is returned.
+func (s *Store) Get(ctx context.Context, id int64, v Viewer) (*Incident, error) {
+	cond, args := v.visible()
+	r, err := scanIncident(s.DB.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ? AND "+cond, append([]any{id}, args...)...))
+	if err != nil {
+		return nil, err
+	}
+	inc := &r.inc
+	sensitive := v.Sensitive || inc.CreatedBy == v.UserID
+	if sensitive {
+		if err := s.Audit.Record(ctx, audit.Entry{Actor: v.UserID, Action: audit.Read, RecordType: "incident", RecordID: strconv.FormatInt(id, 10)}); err != nil {
+			return nil, err
+		}
+		if err := s.openIncident(inc, r); err != nil {
+			return nil, err
+		}
+	}
+	if inc.Testimonies, err = s.testimonies(ctx, id, sensitive); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, "SELECT evidence_id FROM incident_evidence WHERE incident_id = ? ORDER BY evidence_id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, err
+		}
+		inc.Evidence = append(inc.Evidence, e)
+	}
+	return inc, rows.Err()
+}
+
+func (s *Store) openIncident(inc *Incident, r *incidentRow) error {
+	var err error
+	if inc.Place, err = s.open("incidents", inc.ID, "place", r.place); err != nil {
+		return err
+	}
+	if inc.Sources, err = s.open("incidents", inc.ID, "sources", r.source); err != nil {
+		return err
+	}
+	pt, err := s.open("incidents", inc.ID, "point", r.point)
+	if err != nil {
+		return err
+	}
+	if pt != "" {
+		var p Point
+		if err := json.Unmarshal([]byte(pt), &p); err != nil {
+			return err
+		}
+		inc.Point = &p
+	}
+	return nil
+}
+
+func (s *Store) testimonies(ctx context.Context, incidentID int64, sensitive bool) ([]*Testimony, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, incident_id, language, narrative, pseudonym, interviewer, interpreter, witness_contact,
+		taken_on, consent_scope, consent_date, consent_how, created_by, created_at FROM testimonies WHERE incident_id = ? ORDER BY created_at, id`, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Testimony
+	for rows.Next() {
+		var t Testimony
+		var enc [5][]byte
+		var taken, cdate, created int64
+		if err := rows.Scan(&t.ID, &t.IncidentID, &t.Language, &enc[0], &enc[1], &enc[2], &enc[3], &enc[4],
+			&taken, &t.ConsentScope, &cdate, &t.ConsentHow, &t.CreatedBy, &created); err != nil {
+			return nil, err
+		}
+		t.TakenOn, t.ConsentDate, t.CreatedAt = fromUnix(taken), fromUnix(cdate), fromUnix(created)
+		if sensitive {
+			fields := [5]*string{&t.Narrative, &t.Pseudonym, &t.Interviewer, &t.InterpreterName, &t.WitnessContact}
+			names := [5]string{"narrative", "pseudonym", "interviewer", "interpreter", "witness_contact"}
+			for i := range fields {
+				if *fields[i], err = s.open("testimonies", t.ID, names[i], enc[i]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// Filter narrows a list.
+type Filter struct {
+	From, To      time.Time
+	Country       string
+	Type          string
+	Violence      string
+	Verification  string
+	Consent       string
+	TeamID        int64
+	Status        string // "" = submitted and own drafts; "draft" = own drafts only
+	Query         string
+	Sort          string // "occurred" (default, newest first), "occurred_asc", "updated", "ref"
+	Page, PerPage int
+}
+
+// maxSearchHits bounds the ids a free-text search hands to SQL.
+const maxSearchHits = 5000
+
+// Summary is a list row: no encrypted field.
+type Summary struct {
+	ID            int64
+	Ref           string
+	Status        string
+	Type          string
+	OccurredAt    time.Time
+	DatePrecision string
+	Country       string
+	Dead, Missing *int
+	Verification  string
+	ConsentScope  string
+	TeamID        int64
+}
+
+// List returns one page of incidents v may see, and the total count.
+func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, error) {
+	cond, args := v.visible()
+	where := []string{cond}
+	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	if f.Status == StatusDraft {
+		add("status = 'draft' AND created_by = ?", v.UserID)
+	} else {
+		add("status = 'submitted'")
+	}
+	if !f.From.IsZero() {
+		add("occurred_at >= ?", f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		add("occurred_at < ?", f.To.Unix())
+	}
+	if f.Country != "" {
+		add("country = ?", f.Country)
+	}
+	if f.Type != "" {
+		add("type = ?", f.Type)
+	}
+	if f.Violence != "" {
+		add("(',' || violence || ',') LIKE ?", "%,"+f.Violence+",%")
+	}
+	if f.Verification != "" {
+		add("verification = ?", f.Verification)
+	}
+	if f.Consent != "" {
+		add("consent_scope = ?", f.Consent)
+	}
+	if f.TeamID != 0 {
+		add("team_id = ?", f.TeamID)
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		ids := s.Index.Search(f.Query)
+		if len(ids) == 0 {
+			return nil, 0, nil
+		}
+		if len(ids) > maxSearchHits {
+			ids = ids[:maxSearchHits]
+		}
+		ph := placeholders(len(ids))
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		where = append(where, "id IN ("+ph+")")
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE "+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order := map[string]string{"": "occurred_at DESC, id", "occurred": "occurred_at DESC, id", "occurred_asc": "occurred_at ASC, id",
+		"updated": "updated_at DESC, id", "ref": "ref DESC"}[f.Sort]
+	if order == "" {
+		order = "occurred_at DESC, id"
+	}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, ref, status, type, occurred_at, date_precision, country, dead, missing, verification,
+		consent_scope, COALESCE(team_id, 0) FROM incidents WHERE `+w+" ORDER BY "+order+" LIMIT ? OFFSET ?",
+		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var sm Summary
+		var occurred int64
+		var dead, missing sql.NullInt64
+		if err := rows.Scan(&sm.ID, &sm.Ref, &sm.Status, &sm.Type, &occurred, &sm.DatePrecision, &sm.Country, &dead, &missing,
+			&sm.Verification, &sm.ConsentScope, &sm.TeamID); err != nil {
+			return nil, 0, err
+		}
+		sm.OccurredAt, sm.Dead, sm.Missing = fromUnix(occurred), nullInt(dead), nullInt(missing)
+		out = append(out, sm)
+	}
+	return out, total, rows.Err()
+}
+
+// reindex refreshes one incident in the search index from the database.
+// Failures only degrade search; they are not the write's failure.
+func (s *Store) reindex(ctx context.Context, id int64) {
+	r, err := scanIncident(s.DB.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id))
+	if err != nil {
+		return
+	}
+	if err := s.openIncident(&r.inc, r); err != nil {
+		return
+	}
+	ts, err := s.testimonies(ctx, id, true)
+	if err != nil {
+		return
+	}
+	s.Index.Put(id, indexText(&r.inc, ts)...)
+}
+
+func indexText(inc *Incident, ts []*Testimony) []string {
+	out := []string{inc.Ref, inc.Place, inc.Sources, inc.Units, inc.Uniforms, inc.Vehicles, strings.Join(inc.Tags, " "), inc.Adm1, inc.Adm2}
+	for _, t := range ts {
+		out = append(out, t.Narrative, t.Pseudonym)
+	}
+	return out
+}
+
+// RebuildIndex reads and decrypts every incident into the search index.
+// It runs when Faro is unsealed; the index lives only in memory.
+func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
+	s.Index.Reset()
+	rows, err := s.DB.Query(ctx, "SELECT "+incidentColumns+" FROM incidents")
+	if err != nil {
+		return 0, err
+	}
+	byID := map[int64]*Incident{}
+	var order []int64
+	for rows.Next() {
+		r, err := scanIncident(rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if err := s.openIncident(&r.inc, r); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		byID[r.inc.ID] = &r.inc
+		order = append(order, r.inc.ID)
+	}
+	rows.Close()
+	trows, err := s.DB.Query(ctx, "SELECT id, incident_id, narrative, pseudonym FROM testimonies")
+	if err != nil {
+		return 0, err
+	}
+	texts := map[int64][]string{}
+	for trows.Next() {
+		var tid, iid int64
+		var n, p []byte
+		if err := trows.Scan(&tid, &iid, &n, &p); err != nil {
+			trows.Close()
+			return 0, err
+		}
+		narr, err := s.open("testimonies", tid, "narrative", n)
+		if err != nil {
+			trows.Close()
+			return 0, err
+		}
+		pseud, err := s.open("testimonies", tid, "pseudonym", p)
+		if err != nil {
+			trows.Close()
+			return 0, err
+		}
+		texts[iid] = append(texts[iid], narr, pseud)
+	}
+	trows.Close()
+	for _, id := range order {
+		s.Index.Put(id, append(indexText(byID[id], nil), texts[id]...)...)
+	}
+	return len(order), nil
+}
+
+var _ = store.ErrNotFound
