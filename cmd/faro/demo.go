@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/faro-project/faro/internal/app"
 	"github.com/faro-project/faro/internal/auth"
+	"github.com/faro-project/faro/internal/demo"
 )
 
 // demoAccounts are invented people, one per role.
@@ -97,8 +99,26 @@ func seedDemo(ctx context.Context, a *app.App) (map[string]string, error) {
 		}
 		out[d.login] = pw
 	}
+	doc, err := a.Auth.UserByLogin(ctx, "documenter")
+	if err != nil {
+		return nil, err
+	}
+	var members []int64
+	for _, d := range demoAccounts {
+		u, err := a.Auth.UserByLogin(ctx, d.login)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, u.ID)
+	}
+	if _, err := demo.Seed(ctx, a.Incidents, a.Teams, doc.ID, members, demoIncidents, uint64(time.Now().UnixNano())); err != nil {
+		return nil, fmt.Errorf("seed incidents: %w", err)
+	}
 	return out, nil
 }
+
+// demoIncidents is how many invented incidents the demo starts with.
+const demoIncidents = 200
 
 // demoPassword returns an easy-to-type random password like "kq7m-p2xa-9fdr".
 func demoPassword() string {

@@ -157,6 +157,10 @@ func writePID(dataDir string) (func(), error) {
 	if dataDir == "" {
 		return func() {}, nil
 	}
+	// With PostgreSQL nothing else has created the directory yet.
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
 	p := filepath.Join(dataDir, pidFile)
 	if err := os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -173,7 +172,26 @@ func attachment(name string) string {
 		return r
 	}, name)
 	return mime.FormatMediaType("attachment", map[string]string{"filename": ascii}) +
-		"; filename*=UTF-8''" + url.PathEscape(name)
+		"; filename*=UTF-8''" + extValue(name)
+}
+
+// extValue percent-encodes s for an RFC 8187 ext-value, where only
+// attr-char may stand as is (url.PathEscape leaves ':', '=', '@' and
+// others unescaped, which strict parsers reject).
+func extValue(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
 }
 
 func (h *Handlers) preview(w http.ResponseWriter, r *http.Request) {

@@ -212,7 +212,7 @@ func cleanName(name string) string {
 		name = name[:200]
 		name = strings.ToValidUTF8(name, "")
 	}
-	if name == "" || name == "." {
+	if name == "" || name == "." || name == ".." {
 		name = "evidence"
 	}
 	return name

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/faro-project/faro/internal/audit"
-	"github.com/faro-project/faro/internal/store"
 )
 
 // Viewer is who is asking, for access rules.
@@ -81,14 +80,18 @@ func nullBool(n sql.NullInt64) *bool {
 func (v Viewer) visible() (string, []any) {
 	cond := "(created_by = ?"
 	args := []any{v.UserID}
+	// Records without a team belong to the whole group (a small group
+	// may never set teams up); team records to their members.
 	switch {
 	case v.AllTeams:
 		cond += " OR status = 'submitted'"
 	case len(v.Teams) > 0:
-		cond += " OR (status = 'submitted' AND team_id IN (" + placeholders(len(v.Teams)) + "))"
+		cond += " OR (status = 'submitted' AND (team_id IS NULL OR team_id IN (" + placeholders(len(v.Teams)) + ")))"
 		for _, t := range v.Teams {
 			args = append(args, t)
 		}
+	default:
+		cond += " OR (status = 'submitted' AND team_id IS NULL)"
 	}
 	return cond + ")", args
 }
@@ -387,4 +390,3 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 	return len(order), nil
 }
 
-var _ = store.ErrNotFound

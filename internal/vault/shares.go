@@ -44,6 +44,12 @@ func parseShare(s string) (tag [4]byte, share []byte, err error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	s = strings.TrimPrefix(s, sharePrefix)
 	s = strings.NewReplacer("-", "", " ", "", "\t", "", "\n", "", "\r", "").Replace(s)
+	// The prefix typed without its dashes ("FARO SHARE ...", "faroshare...").
+	// Only when what follows has the full length, so that data that merely
+	// starts with these letters is left alone.
+	if rest, ok := strings.CutPrefix(s, "faroshare"); ok && len(rest) == b32.EncodedLen(4+33+4) {
+		s = rest
+	}
 	raw, err := b32.DecodeString(strings.ToUpper(s))
 	if err != nil || len(raw) != 4+33+4 {
 		return tag, nil, ErrShareMalformed

@@ -248,12 +248,18 @@ func (v *Vault) AddShare(ctx context.Context, share string) (Progress, error) {
 		v.mu.Unlock()
 		return v.progress(c), nil
 	}
+	// Copies: clearPendingLocked wipes the pending shares in place.
 	parts := make([][]byte, 0, len(v.pending))
 	for _, p := range v.pending {
-		parts = append(parts, p)
+		parts = append(parts, append([]byte(nil), p...))
 	}
 	v.clearPendingLocked()
 	v.mu.Unlock()
+	defer func() {
+		for _, p := range parts {
+			wipe(p)
+		}
+	}()
 	root, err := shamir.Combine(parts)
 	if err != nil {
 		return v.progress(c), ErrSharesWrong

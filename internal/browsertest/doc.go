@@ -1,0 +1,2 @@
+// Package browsertest drives Faro in a real headless Chromium.
+package browsertest
