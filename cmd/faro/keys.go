@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/faro-project/faro/internal/app"
+	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/vault"
 )
 
@@ -120,6 +121,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		printVerifierKey(ctx, a, stdout)
 		fmt.Fprintf(stdout, "Faro is initialised. Any %d of these %d shares unseal it.\n", k, n)
 		fmt.Fprintln(stdout, "Give one to each key holder now: they are shown only this once and stored nowhere.")
 		fmt.Fprintln(stdout)
@@ -147,7 +149,16 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintln(stdout, "Faro is initialised. Keep the passphrase safe: without it the data cannot be read.")
+	printVerifierKey(ctx, a, stdout)
 	return nil
+}
+
+// printVerifierKey shows the public key that checks audit checkpoints, to
+// be kept away from the server: faro verify --key uses it.
+func printVerifierKey(ctx context.Context, a *app.App, stdout io.Writer) {
+	if vkey, err := audit.VerifierKey(ctx, a.DB); err == nil {
+		fmt.Fprintf(stdout, "Audit verifier key (public; keep a copy off this machine for faro verify --key):\n  %s\n", vkey)
+	}
 }
 
 const pidFile = "faro.pid"

@@ -19,6 +19,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var cpFile string
 	var export bool
 	fs.StringVar(&cpFile, "checkpoint", "", "file holding an exported checkpoint to check against")
+	var keyFlag string
+	fs.StringVar(&keyFlag, "key", "", "the instance's verifier key as printed by faro init (default: the one stored in the database, which someone with write access could replace)")
 	fs.BoolVar(&export, "export-checkpoint", false, "print the current signed checkpoint (keep it somewhere safe) and exit")
 	var us unsealFlags
 	us.register(fs)
@@ -38,9 +40,15 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprint(stdout, cp)
 		return nil
 	}
-	vkey, err := audit.VerifierKey(ctx, a.DB)
-	if err != nil {
-		return err
+	vkey := keyFlag
+	if vkey == "" {
+		if vkey, err = audit.VerifierKey(ctx, a.DB); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "note: using the verifier key stored in the database; pass --key to check against the one you kept")
+	} else if stored, err := audit.VerifierKey(ctx, a.DB); err == nil && stored != vkey {
+		fmt.Fprintln(stdout, "FAIL: the verifier key stored in the database is not the one given with --key")
+		return errors.New("verification failed")
 	}
 	var exported []byte
 	if cpFile != "" {

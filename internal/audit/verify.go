@@ -139,8 +139,8 @@ func Verify(ctx context.Context, db *store.DB, vkey string, exported []byte) (*R
 	}
 	var cp string
 	var size int64
-	var storedRoot []byte
-	err = db.QueryRow(ctx, "SELECT size, root, checkpoint FROM audit_head WHERE id = 1").Scan(&size, &storedRoot, &cp)
+	var storedRoot, storedRange []byte
+	err = db.QueryRow(ctx, "SELECT size, root, range_hashes, checkpoint FROM audit_head WHERE id = 1").Scan(&size, &storedRoot, &storedRange, &cp)
 	switch {
 	case err != nil && r.End() == 0:
 		// An empty log with no head is consistent.
@@ -158,6 +158,11 @@ func Verify(ctx context.Context, db *store.DB, vkey string, exported []byte) (*R
 			}
 			if uint64(size) != head.Size || !bytes.Equal(storedRoot, head.Root) {
 				rep.add(-1, "the stored head columns differ from its signed checkpoint")
+			}
+			// The compact range is what the next append builds on: a
+			// damaged one would break every later checkpoint.
+			if !bytes.Equal(storedRange, packHashes(r.Hashes())) {
+				rep.add(-1, "the stored compact range differs from the one rebuilt from the entries")
 			}
 		}
 	}

@@ -200,8 +200,12 @@ func sniffType(b []byte) string {
 func cleanName(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '/' {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '"' || r == '/':
 			return '_'
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+			// Bidirectional controls can make "gpj.exe" read as "exe.jpg".
+			return -1
 		}
 		return r
 	}, name)
