@@ -301,7 +301,9 @@ func RenderSVG(w io.Writer, opts MapOptions) error {
 		MinLat: view.MinLat - margin/pr.ky, MaxLat: view.MaxLat + margin/pr.ky,
 		MinLon: view.MinLon - margin/pr.kx, MaxLon: view.MaxLon + margin/pr.kx,
 	}
-	r := renderer{pr: pr, clip: clip}
+	r := rendererPool.Get().(*renderer)
+	defer rendererPool.Put(r)
+	r.pr, r.clip, r.d = pr, clip, r.d[:0]
 
 	if opts.Graticule > 0 && opts.Graticule <= 180 {
 		d := r.graticule(view, opts.Graticule)
@@ -442,6 +444,9 @@ func finite(x, y float64) bool {
 }
 
 type rect struct{ x0, y0, x1, y1 float64 }
+
+// rendererPool keeps renderers' scratch buffers between maps.
+var rendererPool = sync.Pool{New: func() any { return new(renderer) }}
 
 type renderer struct {
 	pr     Projection

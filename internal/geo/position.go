@@ -212,6 +212,9 @@ const (
 // between digits and no decimal points, with "," as the decimal mark. One
 // reading that works wins; two that work and disagree are ambiguous.
 func parseText(s string) (Parsed, error) {
+	if len(s) > 512 {
+		return Parsed{}, fmt.Errorf("%w: text too long for a position", ErrFormat)
+	}
 	rs := normalise(s)
 	commaDecimal := hasDigitSepDigit(rs, ',') && !hasDigitSepDigit(rs, '.')
 	pa, errA := parseTokens(rs, false)
@@ -368,6 +371,9 @@ func tokenize(rs []rune, commaDecimal bool) ([]tok, error) {
 		return nil
 	}
 	for i := 0; i < len(rs); {
+		if len(toks) > maxTokens {
+			return nil, fmt.Errorf("%w: too many parts", ErrFormat)
+		}
 		r := rs[i]
 		switch {
 		case r == ' ':
@@ -468,7 +474,18 @@ func tokenize(rs []rune, commaDecimal bool) ([]tok, error) {
 			}
 		case r == '.' && i > 0 && unicode.IsLetter(rs[i-1]): // "Lat. 35.5"
 			i++
-		case strings.ContainsRune("()[]{}<>«»:=@", r):
+		case r == ':' || r == '=':
+			// After a label ("lat:", "lon="); after a number it is a time
+			// ("14:02") or a numbering ("2: 35.5, -1.2"), not a position.
+			j := i - 1
+			for j >= 0 && j > i-64 && rs[j] == ' ' {
+				j--
+			}
+			if j >= 0 && !unicode.IsLetter(rs[j]) && !strings.ContainsRune(")]", rs[j]) {
+				return nil, fmt.Errorf("%w: %q after a number (a time?)", ErrFormat, r)
+			}
+			i++
+		case strings.ContainsRune("()[]{}<>«»@", r):
 			i++
 		default:
 			return nil, fmt.Errorf("%w: unexpected character %q", ErrFormat, r)
@@ -515,6 +532,10 @@ func decimalCommas(rs []rune) (map[int]bool, error) {
 	return dec, nil
 }
 
+// maxTokens bounds the parts of a position: "lat N 35 34 08.5 , lon W 1 17
+// 23.5" has 11.
+const maxTokens = 16
+
 var sciNotation = regexp.MustCompile(`[0-9][eE][+-]?[0-9]`)
 
 func parseTokens(rs []rune, commaDecimal bool) (Parsed, error) {
@@ -532,7 +553,7 @@ func parseTokens(rs []rune, commaDecimal bool) (Parsed, error) {
 	if len(toks) == 0 {
 		return Parsed{}, fmt.Errorf("%w: no numbers", ErrFormat)
 	}
-	if len(toks) > 16 {
+	if len(toks) > maxTokens {
 		return Parsed{}, fmt.Errorf("%w: too many parts", ErrFormat)
 	}
 	sep, nLetters := -1, 0
@@ -631,7 +652,6 @@ type coord struct {
 	comps      int     // 1 degrees, 2 +minutes, 3 +seconds
 	resolution float64 // degrees per unit of the last digit
 	scr        score
-	raw        float64 // absolute value before hemisphere sign, for messages
 }
 
 func readPair(left, right []tok, prefixStyle bool) (reading, error) {
@@ -643,9 +663,11 @@ func readPair(left, right []tok, prefixStyle bool) (reading, error) {
 	if err != nil {
 		return reading{}, err
 	}
+	guessed := false // lat first by default, nothing in the text says so
 	switch {
 	case a.axis == axNone && b.axis == axNone:
 		a.axis, b.axis = axLat, axLon
+		guessed = true
 	case a.axis == axNone:
 		a.axis = other(b.axis)
 	case b.axis == axNone:
@@ -663,7 +685,7 @@ func readPair(left, right []tok, prefixStyle bool) (reading, error) {
 	}
 	if math.Abs(lat.val) > 90 {
 		hint := ""
-		if math.Abs(lon.val) <= 90 {
+		if guessed && math.Abs(lon.val) <= 90 {
 			hint = " (longitude first? write hemisphere letters, e.g. 35.5N 1.2W)"
 		}
 		return reading{}, fmt.Errorf("%w: latitude %s is beyond 90°%s", ErrOutOfRange, trimFloat(lat.val), hint)
@@ -773,7 +795,6 @@ func readCoord(ts []tok, prefixStyle bool) (coord, error) {
 	if v > 180 {
 		return c, fmt.Errorf("%w: %s° is beyond 180°", ErrOutOfRange, trimFloat(v))
 	}
-	c.raw = v
 	if ts[0].neg {
 		v = -v
 	}
@@ -984,7 +1005,8 @@ func parseURL(raw string) (Parsed, error) {
 		if segs[i] != "place" && segs[i] != "search" && segs[i] != "dir" {
 			continue
 		}
-		for _, seg := range segs[i+1:] {
+		var found []Parsed
+		for _, seg := range segs[i+1 : min(len(segs), i+10)] {
 			if strings.HasPrefix(seg, "@") || strings.HasPrefix(seg, "data=") {
 				break
 			}
@@ -994,10 +1016,18 @@ func parseURL(raw string) (Parsed, error) {
 			}
 			p, err := parseText(v)
 			if err == nil {
-				return p, nil
+				found = append(found, p)
+				continue
 			}
 			note(err)
 		}
+		switch {
+		case len(found) == 1:
+			return found[0], nil
+		case len(found) > 1:
+			return Parsed{}, fmt.Errorf("%w: a directions link with %d places", ErrAmbiguous, len(found))
+		}
+		break // only the first /place/, /search/ or /dir/
 	}
 	if m := reAt.FindStringSubmatch(u.EscapedPath()); m != nil {
 		p, err := decimalPair(m[1], m[2])
