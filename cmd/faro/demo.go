@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var f serveFlags
 	f.register(fs)
 	fs.StringVar(&f.data, "data", "", "data directory to create (default: a new temporary directory)")
-	fs.Var(&f.logLevel, "log-level", "log level: debug, info, warn or error")
+	fs.Var(&f.logLevel, "log-level", "`level` of logging: debug, info, warn or error (default warn)")
 	f.logLevel.Set("warn")
 	if err := parseFlags(fs, args, "database"); err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 )
 
 type serveFlags struct {
-	listen, data, database, instance string
+	listen, data, database, instance, baseURL string
 	secureCookies, trustProxy        bool
 	logLevel                         levelFlag
 }
@@ -28,6 +28,7 @@ func (f *serveFlags) register(fs interface {
 	fs.StringVar(&f.instance, "instance-name", "Faro", "name shown in page titles and authenticator apps")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark cookies Secure (set this behind an HTTPS proxy)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind your own proxy)")
+	fs.StringVar(&f.baseURL, "base-url", "", "public address of this Faro, e.g. https://faro.example.org, for invitation links (default: the address each request came to)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -35,7 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f serveFlags
 	f.register(fs)
 	fs.StringVar(&f.data, "data", "./faro-data", "data directory (SQLite database, evidence files)")
-	fs.Var(&f.logLevel, "log-level", "log level: debug, info, warn or error")
+	fs.Var(&f.logLevel, "log-level", "`level` of logging: debug, info, warn or error (default info)")
 	var u unsealFlags
 	u.register(fs)
 	if err := parseFlags(fs, args, "database"); err != nil {
@@ -74,6 +75,7 @@ func (f *serveFlags) appConfig(log *slog.Logger) app.Config {
 	cfg.Web.InstanceName = f.instance
 	cfg.Web.SecureCookies = f.secureCookies
 	cfg.Web.TrustProxy = f.trustProxy
+	cfg.Web.BaseURL = f.baseURL
 	return cfg
 }
 

@@ -30,9 +30,13 @@ type LoginResult struct {
 	User  *User
 }
 
-// dummyHash is verified against when the login is unknown, so that a wrong
-// login takes as long as a wrong password.
-var dummyHash = HashPassword("faro-dummy-password", DefaultHashParams)
+// dummyHash returns a hash made with the service's own costs, verified
+// against when the login is unknown so that a wrong login takes as long as
+// a wrong password.
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy = HashPassword("faro-dummy-password", s.Hash) })
+	return s.dummy
+}
 
 // Login checks a password and opens a session. addr identifies the client
 // address for throttling; ua is its User-Agent.
@@ -52,7 +56,7 @@ func (s *Service) Login(ctx context.Context, login, password, addr, ua string) (
 		u, err = s.UserByLogin(ctx, login)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		VerifyPassword(dummyHash, password)
+		VerifyPassword(s.dummyHash(), password)
 		return nil, s.fail(ctx, keys, ErrBadCredentials)
 	}
 	if err != nil {

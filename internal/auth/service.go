@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/faro-project/faro/internal/store"
@@ -21,6 +22,9 @@ type Service struct {
 	Limits Limits
 	// Cipher encrypts display names and TOTP secrets.
 	Cipher vault.Cipher
+
+	dummyOnce sync.Once
+	dummy     string
 	// Audit, when set, records account changes in the audit log inside
 	// the transaction that makes them.
 	// The acting account comes from the context (see the audit package).

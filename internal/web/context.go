@@ -15,6 +15,9 @@ type State struct {
 	User    *auth.User    // nil when anonymous or awaiting a second factor
 	Session *auth.Session // nil when anonymous
 	Token   string        // the session cookie's value
+	// TokenID is the API token that authenticated the request (no
+	// session, no cookies); 0 otherwise.
+	TokenID int64
 	L       *i18n.Localizer
 	CSRF    string
 	Route   string // the pattern that matched, never the raw path

@@ -176,6 +176,10 @@ func (s *Server) Redirect(w http.ResponseWriter, r *http.Request, to, flashKey s
 // Error renders a generic error page for status: it never says more than
 // the status means.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, status int) {
+	if IsAPI(r) {
+		s.WriteProblem(w, r, ProblemSpec{Status: status})
+		return
+	}
 	p := s.NewPage(r, fmt.Sprintf("error.%d", status), nil)
 	if _, ok := s.I18n.Lookup(i18n.Fallback, p.Title); !ok {
 		p.Title = "error.generic"
@@ -188,6 +192,10 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, status int) {
 // the generic 500 page.
 func (s *Server) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	s.Log.Error("internal error", "route", StateOf(r).Route, "err", err)
+	if IsAPI(r) {
+		s.WriteProblem(w, r, ProblemSpec{Status: http.StatusInternalServerError})
+		return
+	}
 	p := s.NewPage(r, "error.500", nil)
 	p.Status = http.StatusInternalServerError
 	t := s.views.pages["web/error"]

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/faro-project/faro/internal/auth"
 )
@@ -82,25 +84,29 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := StateOf(r)
 		st.Route = pattern
-		full := st.Session != nil && st.Session.State == auth.StateFull
+		full := st.Session != nil && st.Session.State == auth.StateFull || st.TokenID != 0 && st.User != nil
 		switch a.kind {
 		case kindPublic:
 		case kindSecondFactor:
 			if st.Session == nil || st.Session.State != auth.StateSecondFactor {
-				redirectToLogin(w, r)
+				rt.srv.unauthenticated(w, r)
 				return
 			}
 		case kindEnrol:
 			if !full {
-				redirectToLogin(w, r)
+				rt.srv.unauthenticated(w, r)
 				return
 			}
 		case kindRole:
 			if !full {
-				redirectToLogin(w, r)
+				rt.srv.unauthenticated(w, r)
 				return
 			}
 			if st.User.NeedsTOTPEnrolment() {
+				if IsAPI(r) {
+					rt.srv.WriteProblem(w, r, ProblemSpec{Status: http.StatusForbidden, Kind: ProblemTOTPRequired, Detail: "api.detail.totp"})
+					return
+				}
 				http.Redirect(w, r, "/account/totp", http.StatusSeeOther)
 				return
 			}
@@ -111,6 +117,14 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 		default:
 			rt.srv.Error(w, r, http.StatusInternalServerError)
 			return
+		}
+		if !safeMethod(r.Method) && isMultipart(r) {
+			// Faro reads multipart bodies only as streams (uploads, with
+			// r.MultipartReader). A form handler's PostFormValue would make
+			// Go parse one with ParseMultipartForm, which writes file parts
+			// over 32 MiB to temporary files, in the clear and without
+			// limit: such handlers see an empty form instead.
+			r.Form, r.PostForm = r.URL.Query(), url.Values{}
 		}
 		if !rt.srv.checkCSRF(w, r) {
 			return
@@ -126,6 +140,21 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 		}()
 		h(w, r)
 	})
+}
+
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && strings.HasPrefix(mt, "multipart/")
+}
+
+// unauthenticated answers a request that needs an account it lacks: the
+// login page for people, 401 for programs using the API.
+func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request) {
+	if IsAPI(r) {
+		s.WriteProblem(w, r, ProblemSpec{Status: http.StatusUnauthorized, Detail: "api.detail.token"})
+		return
+	}
+	redirectToLogin(w, r)
 }
 
 func redirectToLogin(w http.ResponseWriter, r *http.Request) {

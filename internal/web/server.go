@@ -24,6 +24,9 @@ type Config struct {
 	SecureCookies bool
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	// BaseURL, when set, is used for links handed out of band
+	// (invitations) instead of the Host the request came to.
+	BaseURL string
 }
 
 // Server holds what every handler needs.
@@ -109,11 +112,31 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if st.Session == nil && !strings.HasPrefix(r.URL.Path, "/static/") && !strings.HasPrefix(r.URL.Path, "/api/") {
+		// Without a session, an API request may carry an API token; the
+		// account it acts for has its role capped at the token's.
+		if st.Session == nil && IsAPI(r) {
+			if tok, ok := bearerToken(r); ok {
+				u, id, err := s.Auth.LookupToken(r.Context(), tok)
+				switch {
+				case err == nil:
+					st.User, st.TokenID = u, id
+					r = r.WithContext(audit.WithActor(r.Context(), u.ID))
+				case errors.Is(err, auth.ErrNoToken):
+					// Stays anonymous: the route's guard answers 401.
+				default:
+					s.Log.Error("API token lookup failed", "err", err)
+					s.Error(w, r, http.StatusInternalServerError)
+					return
+				}
+			}
+		}
+		if st.Session == nil && !strings.HasPrefix(r.URL.Path, "/static/") && !IsAPI(r) {
 			st.CSRF = s.ensureAnonCSRF(w, r)
 		}
 		explicit := ""
-		if st.User != nil && st.User.Lang != "" {
+		// A program's Accept-Language says what it wants; a browser's
+		// account setting wins over its headers.
+		if st.User != nil && st.User.Lang != "" && (st.TokenID == 0 || r.Header.Get("Accept-Language") == "") {
 			explicit = st.User.Lang
 		} else if c, err := r.Cookie(langCookie); err == nil {
 			explicit = c.Value
@@ -187,6 +210,9 @@ func LocalPath(p string) string {
 // BaseURL is the scheme and host the request came to, for links handed
 // out of band (invitations).
 func (s *Server) BaseURL(r *http.Request) string {
+	if s.Config.BaseURL != "" {
+		return strings.TrimSuffix(s.Config.BaseURL, "/")
+	}
 	scheme := "http"
 	if s.secure(r) {
 		scheme = "https"

@@ -19,7 +19,7 @@
   var form = document.querySelector("form[data-autosave]");
   if (form && window.fetch && window.FormData) {
     var status = document.getElementById("autosave-status");
-    var dirty = false, busy = false, last = "";
+    var dirty = false, busy = false, leaving = false, last = "";
     var say = function (key, arg) {
       if (!status) { return; }
       var t = status.getAttribute("data-" + key) || "";
@@ -29,8 +29,12 @@
     last = snapshot();
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
+    // A sent form saves itself: an autosave on the way out (pagehide)
+    // would race it, and on a new record create a second draft.
+    form.addEventListener("submit", function () { leaving = true; });
+    window.addEventListener("pageshow", function () { leaving = false; });
     var save = function () {
-      if (!dirty || busy) { return; }
+      if (!dirty || busy || leaving) { return; }
       var body = snapshot();
       if (body === last) { dirty = false; return; }
       busy = true;
