@@ -15,8 +15,8 @@ import (
 
 type serveFlags struct {
 	listen, data, database, instance, baseURL string
-	secureCookies, trustProxy        bool
-	logLevel                         levelFlag
+	secureCookies, trustProxy                 bool
+	logLevel                                  levelFlag
 }
 
 func (f *serveFlags) register(fs interface {

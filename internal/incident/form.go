@@ -103,7 +103,11 @@ func applyWhatWhere(form url.Values, inc *Incident, voc Vocabulary, errs Errors)
 		inc.Point = &Point{Lat: pt.Lat, Lon: pt.Lon}
 		inc.PointPrecisionM = int(pt.Precision)
 	}
-	if v := form.Get("team"); v != "" {
+	if v := form.Get("team"); v == "" {
+		if _, sent := form["team"]; sent {
+			inc.TeamID = 0 // "none" chosen: the record is the whole group's
+		}
+	} else {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id < 0 {
 			errs["team"] = "form.choose"
@@ -186,13 +190,15 @@ func applyPeople(form url.Values, inc *Incident, voc Vocabulary, errs Errors) {
 	c.Survivors, c.Minors = count(form, "survivors", errs), count(form, "minors", errs)
 	c.Women, c.Men = count(form, "women", errs), count(form, "men", errs)
 	if c.GroupSize != nil {
+		// Minors may also be counted among the women and men, so only
+		// those two must fit in the group, whether or not minors are known.
 		sum := 0
-		for _, p := range []*int{c.Minors, c.Women, c.Men} {
+		for _, p := range []*int{c.Women, c.Men} {
 			if p != nil {
 				sum += *p
 			}
 		}
-		if sum > *c.GroupSize && c.Minors == nil {
+		if sum > *c.GroupSize {
 			errs["group_size"] = "form.group_too_small"
 		}
 	}

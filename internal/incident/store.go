@@ -3,10 +3,8 @@ package incident
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -87,16 +85,12 @@ func boolOrNil(p *bool) any {
 // nextRef hands out the day's next reference: 2026-11-25-014.
 func (s *Store) nextRef(ctx context.Context, tx *store.Tx) (string, error) {
 	day := s.Now().UTC().Format("2006-01-02")
+	// One statement reads and bumps the counter: on PostgreSQL a separate
+	// SELECT then UPDATE let concurrent transactions take the same number
+	// (or both INSERT the day's first row), and one of them failed.
 	var last int
-	err := tx.QueryRow(ctx, "SELECT last FROM incident_refs WHERE day = ?", day).Scan(&last)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		_, err = tx.Exec(ctx, "INSERT INTO incident_refs (day, last) VALUES (?, 1)", day)
-		last = 1
-	case err == nil:
-		last++
-		_, err = tx.Exec(ctx, "UPDATE incident_refs SET last = ? WHERE day = ?", last, day)
-	}
+	err := tx.QueryRow(ctx, `INSERT INTO incident_refs (day, last) VALUES (?, 1)
+		ON CONFLICT (day) DO UPDATE SET last = incident_refs.last + 1 RETURNING last`, day).Scan(&last)
 	return fmt.Sprintf("%s-%03d", day, last), err
 }
 

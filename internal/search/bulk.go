@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"cmp"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -15,7 +16,8 @@ type bulkDoc struct {
 	id     int64
 	seq    int // yield order; the last of several docs with one ID wins
 	fields []string
-	toks   []string
+	toks   []string // distinct terms
+	hashes []uint64 // maphash of each term, with ix.seed
 }
 
 type bulkRec struct {
@@ -28,8 +30,10 @@ type bulkRec struct {
 // (a later document with the same ID replaces an earlier one), but much
 // faster on an empty index: Faro uses it to build the index at unseal time.
 //
-// docs is called once and must call yield for each document; the fields
-// slice may be reused by the caller after yield returns. Documents are
+// docs is called once and must call yield for each document, sequentially
+// (not from several goroutines), and not after docs returns; the fields
+// slice may be reused by the caller after yield returns. If docs panics,
+// the index is left empty and the panic propagates. Documents are
 // tokenised on GOMAXPROCS goroutines; on an empty index the posting lists
 // are then laid out in one allocation and the term dictionary sorted once.
 // On a non-empty index BulkLoad simply Puts each document.
@@ -41,6 +45,7 @@ type bulkRec struct {
 func (ix *Index) BulkLoad(docs func(yield func(id int64, fields ...string))) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.ensureInit()
 	if len(ix.docs) > 0 || ix.live > 0 {
 		docs(func(id int64, fields ...string) {
 			ix.putLocked(id, docTerms(fields))
@@ -58,8 +63,27 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 	for range workers {
 		wg.Go(func() {
 			for batch := range jobs {
+				seen := make(map[uint64]int32)
 				for i := range batch {
-					batch[i].toks = docTerms(batch[i].fields)
+					var toks []string
+					for _, f := range batch[i].fields {
+						toks = appendTerms(toks, Normalize(f), false)
+					}
+					// Drop duplicate terms and hash the rest here, in
+					// parallel, to spare the single-threaded collector.
+					hashes := make([]uint64, 0, len(toks))
+					out := toks[:0]
+					for _, t := range toks {
+						h := maphash.String(ix.seed, t)
+						if k, ok := seen[h]; ok && out[k] == t {
+							continue
+						}
+						seen[h] = int32(len(out))
+						out = append(out, t)
+						hashes = append(hashes, h)
+					}
+					clear(seen)
+					batch[i].toks, batch[i].hashes = out, hashes
 					batch[i].fields = nil
 				}
 				results <- batch
@@ -67,12 +91,16 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 		})
 	}
 
-	// The collector interns terms while the workers tokenise.
+	// The collector interns terms while the workers tokenise, and removes
+	// duplicate terms within a document (mark[id] is the last document
+	// number that counted term id).
 	var recs []bulkRec
 	var counts []int32 // by term ID: number of documents
+	var mark []int32
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
+		docNo := int32(0)
 		for batch := range results {
 			n := 0
 			for _, d := range batch {
@@ -80,12 +108,19 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 			}
 			buf := make([]uint32, 0, n) // forward lists of the whole batch
 			for _, d := range batch {
+				docNo++
 				start := len(buf)
-				for _, t := range d.toks {
-					id := ix.intern(t, stateBulk)
+				for k, t := range d.toks {
+					id := ix.internHashed(t, d.hashes[k], stateBulk)
 					if int(id) >= len(counts) {
-						counts = append(counts, make([]int32, int(id)+1-len(counts))...)
+						grow := int(id) + 1 - len(counts)
+						counts = append(counts, make([]int32, grow)...)
+						mark = append(mark, make([]int32, grow)...)
 					}
+					if mark[id] == docNo {
+						continue
+					}
+					mark[id] = docNo
 					counts[id]++
 					buf = append(buf, id)
 				}
@@ -151,6 +186,7 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 		total += int(c)
 	}
 	postings := make([]int64, total)
+	ix.postings = total
 	off := 0
 	var dead []uint32
 	for id := range ix.terms {

@@ -32,19 +32,20 @@ import (
 // range (IDs are expected to be small, dense database row IDs), falling
 // back to sorted-slice merging when the IDs are spread too far apart.
 //
-// The zero Index is not usable; call New.
+// The zero Index is empty and ready to use, like New().
 type Index struct {
 	mu sync.RWMutex
 
-	seed    maphash.Seed
-	buckets map[uint64]uint32 // hash(term) → first term ID of its chain
-	terms   []term            // by term ID; free slots have tok == nil
-	free    []uint32          // free term IDs
-	live    int               // number of live terms
-	sorted  []uint32          // live terms, sorted by tok (excluding pending)
-	pending []uint32          // live terms not yet merged into sorted
-	docs    map[int64][]uint32
-	arena   byteArena
+	seed     maphash.Seed
+	buckets  map[uint64]uint32 // hash(term) → first term ID of its chain
+	terms    []term            // by term ID; free slots have tok == nil
+	free     []uint32          // free term IDs
+	live     int               // number of live terms
+	sorted   []uint32          // live terms, sorted by tok (excluding pending)
+	pending  []uint32          // live terms not yet merged into sorted
+	docs     map[int64][]uint32
+	postings int // total length of the posting lists
+	arena    byteArena
 }
 
 const noTerm = ^uint32(0)
@@ -75,6 +76,13 @@ func New() *Index {
 	return ix
 }
 
+// ensureInit makes the zero Index usable; the write lock must be held.
+func (ix *Index) ensureInit() {
+	if ix.buckets == nil {
+		ix.initLocked()
+	}
+}
+
 func (ix *Index) initLocked() {
 	ix.seed = maphash.MakeSeed()
 	ix.buckets = make(map[uint64]uint32)
@@ -84,6 +92,7 @@ func (ix *Index) initLocked() {
 	ix.sorted = nil
 	ix.pending = nil
 	ix.docs = make(map[int64][]uint32)
+	ix.postings = 0
 	ix.arena = byteArena{}
 }
 
@@ -102,6 +111,7 @@ func (ix *Index) Put(docID int64, fields ...string) {
 	toks := docTerms(fields)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.ensureInit()
 	ix.putLocked(docID, toks)
 }
 
@@ -197,7 +207,11 @@ func (ix *Index) lookup(tok string, h uint64) (uint32, bool) {
 // intern returns the ID of term tok, creating the term (with the given
 // state) if needed. A new pending term is appended to the pending buffer.
 func (ix *Index) intern(tok string, state uint8) uint32 {
-	h := maphash.String(ix.seed, tok)
+	return ix.internHashed(tok, maphash.String(ix.seed, tok), state)
+}
+
+// internHashed is intern with h = maphash.String(ix.seed, tok) precomputed.
+func (ix *Index) internHashed(tok string, h uint64, state uint8) uint32 {
 	if id, ok := ix.lookup(tok, h); ok {
 		return id
 	}
@@ -228,10 +242,12 @@ func (ix *Index) addPosting(id uint32, docID int64) {
 	t := &ix.terms[id]
 	if n := len(t.post); n == 0 || t.post[n-1] < docID {
 		t.post = append(t.post, docID)
+		ix.postings++
 		return
 	}
 	if k, found := slices.BinarySearch(t.post, docID); !found {
 		t.post = slices.Insert(t.post, k, docID)
+		ix.postings++
 	}
 }
 
@@ -241,6 +257,7 @@ func (ix *Index) removePosting(id uint32, docID int64) bool {
 	t := &ix.terms[id]
 	if k, found := slices.BinarySearch(t.post, docID); found {
 		t.post = slices.Delete(t.post, k, k+1)
+		ix.postings--
 	}
 	if len(t.post) == 0 {
 		t.post = nil
@@ -386,11 +403,12 @@ func (ix *Index) Search(query string) []int64 {
 		}
 		sets = append(sets, m)
 	}
-	return intersect(sets)
+	return ix.intersect(sets)
 }
 
 // matchSet holds the posting lists of all terms matching one query term.
 type matchSet struct {
+	prefix []byte // the query term
 	lists  [][]int64
 	total  int   // sum of list lengths
 	lo, hi int64 // smallest and largest ID in the lists
@@ -412,7 +430,7 @@ func (m *matchSet) add(post []int64) {
 
 // match collects the posting lists of the terms having prefix q.
 func (ix *Index) match(q []byte) matchSet {
-	var m matchSet
+	m := matchSet{prefix: q}
 	s := ix.sorted
 	lo := sort.Search(len(s), func(i int) bool { return bytes.Compare(ix.terms[s[i]].tok, q) >= 0 })
 	n := sort.Search(len(s)-lo, func(i int) bool { return !bytes.HasPrefix(ix.terms[s[lo+i]].tok, q) })

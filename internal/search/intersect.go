@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"cmp"
 	"math/bits"
 	"slices"
@@ -10,14 +11,20 @@ import (
 // (2 MiB) cover an ID range of 16.7 million. Wider ranges use sorted merging.
 const maxBitmapWords = 1 << 18
 
-// probeFactor: when few candidates remain, checking each candidate by binary
-// search in the next term's lists beats scanning those lists; the estimated
-// cost of one probe is probeFactor element visits.
-const probeFactor = 16
+// When few candidates remain, checking each of them beats scanning all the
+// postings of the next query term. Two checks exist: binary search in each
+// of the term's lists (cost ≈ probeFactor per list), or a scan of the
+// candidate's forward list for a term with the prefix (cost ≈ fwdFactor
+// per term of the document; used when a short prefix matches thousands of
+// terms). Costs are in units of "one posting visited by a scan".
+const (
+	probeFactor = 16
+	fwdFactor   = 8
+)
 
 // intersect returns, in descending order, the IDs present in every set
 // (an ID is in a set if it is in any of its lists).
-func intersect(sets []matchSet) []int64 {
+func (ix *Index) intersect(sets []matchSet) []int64 {
 	slices.SortFunc(sets, func(a, b matchSet) int { return cmp.Compare(a.total, b.total) })
 	lo, hi := sets[0].lo, sets[0].hi
 	for _, s := range sets[1:] {
@@ -38,13 +45,13 @@ func intersect(sets []matchSet) []int64 {
 	if span/64 >= maxBitmapWords {
 		return intersectSorted(sets, lo, hi)
 	}
-	return intersectBitmap(sets, lo, hi, span)
+	return ix.intersectBitmap(sets, lo, hi, span)
 }
 
 // intersectBitmap intersects over a bitmap of the ID window [lo, hi]
 // (hi = lo + span). Bit offsets are computed in uint64 so that windows near
 // the ends of the int64 range do not overflow.
-func intersectBitmap(sets []matchSet, lo, hi int64, span uint64) []int64 {
+func (ix *Index) intersectBitmap(sets []matchSet, lo, hi int64, span uint64) []int64 {
 	nw := int(span/64) + 1
 	acc := make([]uint64, nw)
 	for _, l := range sets[0].lists {
@@ -63,13 +70,21 @@ func intersectBitmap(sets []matchSet, lo, hi int64, span uint64) []int64 {
 		for _, w := range acc[wlo : whi+1] {
 			c += bits.OnesCount64(w)
 		}
-		if c*len(s.lists)*probeFactor < s.total {
-			// Few candidates: probe each one.
+		probe := c * len(s.lists) * probeFactor
+		fwd := c * ix.avgDocTerms() * fwdFactor
+		if min(probe, fwd) < s.total {
+			// Few candidates: check each one.
 			for wi := wlo; wi <= whi; wi++ {
 				for x := acc[wi]; x != 0; x &= x - 1 {
 					b := bits.TrailingZeros64(x)
 					id := int64(uint64(lo) + uint64(wi)<<6 + uint64(b))
-					if !inAny(s.lists, id) {
+					var ok bool
+					if probe <= fwd {
+						ok = inAny(s.lists, id)
+					} else {
+						ok = ix.hasPrefixTerm(id, s.prefix)
+					}
+					if !ok {
 						acc[wi] &^= 1 << b
 					}
 				}
@@ -138,6 +153,21 @@ func window(l []int64, lo, hi int64) []int64 {
 		l = l[:j]
 	}
 	return l
+}
+
+// hasPrefixTerm reports whether document id has a term starting with p.
+func (ix *Index) hasPrefixTerm(id int64, p []byte) bool {
+	for _, t := range ix.docs[id] {
+		if bytes.HasPrefix(ix.terms[t].tok, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// avgDocTerms is the mean number of distinct terms per document (≥ 1).
+func (ix *Index) avgDocTerms() int {
+	return ix.postings/max(1, len(ix.docs)) + 1
 }
 
 func inAny(lists [][]int64, id int64) bool {

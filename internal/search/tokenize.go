@@ -44,6 +44,9 @@ var arabicArticles = [...]string{"ال", "وال", "بال", "كال", "فال",
 //     الكتاب. A word that merely starts with these letters gets a spurious
 //     extra term (والدين "parents" → also دين "religion"): a known, accepted
 //     over-match of light Arabic stemming.
+//   - Scripts written without spaces between words (Thai, Lao, Khmer,
+//     Myanmar, Chinese, Japanese) are not segmented: a run of such text is
+//     one term, found only by a prefix of the run.
 //   - Duplicates are not removed.
 func Tokenize(s string) []string {
 	return appendTerms(nil, Normalize(s), false)
@@ -80,27 +83,35 @@ func docTerms(fields []string) []string {
 
 // appendTerms splits normalised text n and appends its terms to dst.
 func appendTerms(dst []string, n string, query bool) []string {
+	if dst == nil {
+		dst = make([]string, 0, len(n)/8+1)
+	}
 	for i := 0; i < len(n); {
-		r, size := rune(n[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(n[i:])
-		}
-		if r != zwnj && !isWordRune(r) {
-			i += size
-			continue
-		}
 		start, hasZWNJ := i, false
 		for i < len(n) {
-			r, size = rune(n[i]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRuneInString(n[i:])
+			if c := n[i]; c < utf8.RuneSelf {
+				if !asciiWord[c] {
+					break
+				}
+				i++
+				continue
 			}
+			r, size := utf8.DecodeRuneInString(n[i:])
 			if r == zwnj {
 				hasZWNJ = true
 			} else if !isWordRune(r) {
 				break
 			}
 			i += size
+		}
+		if i == start { // a separator
+			if n[i] < utf8.RuneSelf {
+				i++
+			} else {
+				_, size := utf8.DecodeRuneInString(n[i:])
+				i += size
+			}
+			continue
 		}
 		word := n[start:i]
 		if !hasZWNJ {
@@ -145,6 +156,9 @@ func appendWord(dst []string, w string, query bool) []string {
 
 // appendToken truncates t and appends it if it is long enough to be a term.
 func appendToken(dst []string, t string) []string {
+	if len(t) > 4 && len(t) <= maxTokenRunes { // 2 to 64 runes: the usual case
+		return append(dst, t)
+	}
 	n := 0
 	for i := range t {
 		if n == maxTokenRunes {
@@ -180,8 +194,31 @@ func stripArticle(w string) (string, bool) {
 // isWordRune reports whether r is part of a word: letters, numbers and
 // combining marks (vowel signs of Indic scripts are marks).
 func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+	if r < fastTableSize {
+		return wordBits[r>>6]&(1<<(r&63)) != 0
 	}
+	return isWordRuneSlow(r)
+}
+
+func isWordRuneSlow(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
 }
+
+// wordBits caches isWordRuneSlow below fastTableSize; asciiWord is the
+// ASCII part as a byte table.
+var (
+	wordBits = func() (b [fastTableSize / 64]uint64) {
+		for r := rune(0); r < fastTableSize; r++ {
+			if isWordRuneSlow(r) {
+				b[r>>6] |= 1 << (r & 63)
+			}
+		}
+		return b
+	}()
+	asciiWord = func() (a [utf8.RuneSelf]bool) {
+		for c := range a {
+			a[c] = isWordRuneSlow(rune(c))
+		}
+		return a
+	}()
+)
