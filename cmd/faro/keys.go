@@ -55,9 +55,14 @@ func (u *unsealFlags) unseal(ctx context.Context, a *app.App, stderr io.Writer) 
 		return errors.New("no passphrase or shares given")
 	}
 	if c.Method == vault.Passphrase {
-		return a.Vault.UnsealPassphrase(ctx, lines[0])
+		err = a.Vault.UnsealPassphrase(ctx, lines[0])
+	} else {
+		err = a.Vault.UnsealShares(ctx, lines)
 	}
-	return a.Vault.UnsealShares(ctx, lines)
+	if err != nil {
+		return err
+	}
+	return a.Audit.Record(ctx, audit.Entry{Action: "unseal", RecordType: "vault", RecordID: "1"})
 }
 
 func promptSecrets(c *vault.Config, stderr io.Writer) ([]string, error) {
@@ -189,6 +194,11 @@ func sealOnSignal(ctx context.Context, a *app.App) {
 		case <-ctx.Done():
 			return
 		case <-ch:
+			if !a.Vault.Sealed() {
+				if err := a.Audit.Record(ctx, audit.Entry{Action: audit.Seal, RecordType: "vault", RecordID: "1"}); err != nil {
+					a.Log.Error("audit of seal failed", "err", err)
+				}
+			}
 			a.Vault.Seal()
 			a.Log.Warn("sealed on signal: keys wiped from memory")
 		}
