@@ -32,27 +32,44 @@ func (u *unsealFlags) register(fs *flag.FlagSet) {
 
 func (u *unsealFlags) given() bool { return u.file != "" || u.prompt }
 
-// unseal reads the secret from a file or the terminal and unseals.
-func (u *unsealFlags) unseal(ctx context.Context, a *app.App, stderr io.Writer) error {
-	c, err := a.Vault.Config(ctx)
-	if err != nil {
-		return err
-	}
+// secrets reads the passphrase (first line) or shares (one per line) from
+// the file or the terminal.
+func (u *unsealFlags) secrets(c *vault.Config, stderr io.Writer) ([]string, error) {
 	var lines []string
 	if u.file != "" {
 		b, err := os.ReadFile(u.file)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		lines = nonEmptyLines(string(b))
 	} else {
-		lines, err = promptSecrets(c, stderr)
-		if err != nil {
-			return err
+		var err error
+		if lines, err = promptSecrets(c, stderr); err != nil {
+			return nil, err
 		}
 	}
 	if len(lines) == 0 {
-		return errors.New("no passphrase or shares given")
+		return nil, errors.New("no passphrase or shares given")
+	}
+	return lines, nil
+}
+
+// unseal reads the secret from a file or the terminal and unseals.
+func (u *unsealFlags) unseal(ctx context.Context, a *app.App, stderr io.Writer) error {
+	_, err := u.unsealWith(ctx, a, stderr)
+	return err
+}
+
+// unsealWith unseals and returns the lines it read, for callers that need
+// the root key again.
+func (u *unsealFlags) unsealWith(ctx context.Context, a *app.App, stderr io.Writer) ([]string, error) {
+	c, err := a.Vault.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := u.secrets(c, stderr)
+	if err != nil {
+		return nil, err
 	}
 	if c.Method == vault.Passphrase {
 		err = a.Vault.UnsealPassphrase(ctx, lines[0])
@@ -60,9 +77,9 @@ func (u *unsealFlags) unseal(ctx context.Context, a *app.App, stderr io.Writer) 
 		err = a.Vault.UnsealShares(ctx, lines)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return a.Audit.Record(ctx, audit.Entry{Action: "unseal", RecordType: "vault", RecordID: "1"})
+	return lines, a.Audit.Record(ctx, audit.Entry{Action: "unseal", RecordType: "vault", RecordID: "1"})
 }
 
 func promptSecrets(c *vault.Config, stderr io.Writer) ([]string, error) {
@@ -227,37 +244,19 @@ func runSeal(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// root reads the secret like unseal does, unseals, and returns the
-// checked root key for operations that rewrap keys. The caller wipes it.
+// root unseals and returns the checked root key for operations that
+// rewrap keys. The caller wipes it.
 func (u *unsealFlags) root(ctx context.Context, a *app.App, stderr io.Writer) ([]byte, error) {
+	lines, err := u.unsealWith(ctx, a, stderr)
+	if err != nil {
+		return nil, err
+	}
 	c, err := a.Vault.Config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var lines []string
-	if u.file != "" {
-		b, err := os.ReadFile(u.file)
-		if err != nil {
-			return nil, err
-		}
-		lines = nonEmptyLines(string(b))
-	} else if lines, err = promptSecrets(c, stderr); err != nil {
-		return nil, err
-	}
-	if len(lines) == 0 {
-		return nil, errors.New("no passphrase or shares given")
-	}
-	var root []byte
 	if c.Method == vault.Passphrase {
-		if err := a.Vault.UnsealPassphrase(ctx, lines[0]); err != nil {
-			return nil, err
-		}
-		root, err = a.Vault.RootFromPassphrase(ctx, lines[0])
-	} else {
-		if err := a.Vault.UnsealShares(ctx, lines); err != nil {
-			return nil, err
-		}
-		root, err = a.Vault.RootFromShares(ctx, lines)
+		return a.Vault.RootFromPassphrase(ctx, lines[0])
 	}
-	return root, err
+	return a.Vault.RootFromShares(ctx, lines)
 }
