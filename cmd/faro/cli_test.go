@@ -150,3 +150,40 @@ func TestServeSealsOnSignalAndStopsGracefully(t *testing.T) {
 		t.Errorf("verify after tampering: code %d, output %q", code, out)
 	}
 }
+
+// TestRotateKeys: after rotation new writes use the new key and what the
+// old key encrypted still reads.
+func TestRotateKeys(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(pass, []byte("a long test passphrase\n"), 0o600)
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("admin password 1\n"), 0o600)
+	if code, _, errOut := runCLI(t, "init", "--data", dir, "--passphrase-file", pass); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, _, errOut := runCLI(t, "adduser", "--data", dir, "--login", "first", "--name", "First Admin", "--password-file", pw, "--unseal-file", pass); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, "rotate-keys", "--data", dir, "--unseal-file", pass)
+	if code != 0 || !strings.Contains(out, "data key 2") {
+		t.Fatalf("rotate-keys: code %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "adduser", "--data", dir, "--login", "second", "--name", "Second Admin", "--password-file", pw, "--unseal-file", pass); code != 0 {
+		t.Fatal(errOut)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "faro.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var first, second []byte
+	db.QueryRow(context.Background(), "SELECT display_name FROM users WHERE login = 'first'").Scan(&first)
+	db.QueryRow(context.Background(), "SELECT display_name FROM users WHERE login = 'second'").Scan(&second)
+	if len(first) < 5 || len(second) < 5 || first[4] != 1 || second[4] != 2 {
+		t.Errorf("key ids: first %v second %v, want 1 then 2", first[:5], second[:5])
+	}
+	if code, out, _ := runCLI(t, "verify", "--data", dir, "--unseal-file", pass); code != 0 {
+		t.Errorf("verify after rotation: %s", out)
+	}
+}
