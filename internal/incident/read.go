@@ -384,9 +384,11 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 		texts[iid] = append(texts[iid], narr, pseud)
 	}
 	trows.Close()
-	for _, id := range order {
-		s.Index.Put(id, append(indexText(byID[id], nil), texts[id]...)...)
-	}
+	s.Index.BulkLoad(func(yield func(id int64, fields ...string)) {
+		for _, id := range order {
+			yield(id, append(indexText(byID[id], nil), texts[id]...)...)
+		}
+	})
 	return len(order), nil
 }
 

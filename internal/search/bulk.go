@@ -3,7 +3,6 @@ package search
 import (
 	"bytes"
 	"cmp"
-	"hash/maphash"
 	"runtime"
 	"slices"
 	"sync"
@@ -62,8 +61,8 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			seen := make(map[uint64]int32)
 			for batch := range jobs {
-				seen := make(map[uint64]int32)
 				for i := range batch {
 					var toks []string
 					for _, f := range batch[i].fields {
@@ -74,7 +73,7 @@ func (ix *Index) bulkBuildLocked(docs func(yield func(id int64, fields ...string
 					hashes := make([]uint64, 0, len(toks))
 					out := toks[:0]
 					for _, t := range toks {
-						h := maphash.String(ix.seed, t)
+						h := ix.hash(t)
 						if k, ok := seen[h]; ok && out[k] == t {
 							continue
 						}

@@ -46,6 +46,8 @@ type Index struct {
 	docs     map[int64][]uint32
 	postings int // total length of the posting lists
 	arena    byteArena
+
+	hashMask uint64 // all ones; tests narrow it to force hash collisions
 }
 
 const noTerm = ^uint32(0)
@@ -85,6 +87,7 @@ func (ix *Index) ensureInit() {
 
 func (ix *Index) initLocked() {
 	ix.seed = maphash.MakeSeed()
+	ix.hashMask = ^uint64(0)
 	ix.buckets = make(map[uint64]uint32)
 	ix.terms = nil
 	ix.free = nil
@@ -207,10 +210,15 @@ func (ix *Index) lookup(tok string, h uint64) (uint32, bool) {
 // intern returns the ID of term tok, creating the term (with the given
 // state) if needed. A new pending term is appended to the pending buffer.
 func (ix *Index) intern(tok string, state uint8) uint32 {
-	return ix.internHashed(tok, maphash.String(ix.seed, tok), state)
+	return ix.internHashed(tok, ix.hash(tok), state)
 }
 
-// internHashed is intern with h = maphash.String(ix.seed, tok) precomputed.
+// hash is the dictionary hash of a term.
+func (ix *Index) hash(tok string) uint64 {
+	return maphash.String(ix.seed, tok) & ix.hashMask
+}
+
+// internHashed is intern with h = ix.hash(tok) precomputed.
 func (ix *Index) internHashed(tok string, h uint64, state uint8) uint32 {
 	if id, ok := ix.lookup(tok, h); ok {
 		return id
@@ -316,7 +324,7 @@ func (ix *Index) freeTerms(dead []uint32) {
 
 // unlink removes term id from its hash chain.
 func (ix *Index) unlink(id uint32) {
-	h := maphash.Bytes(ix.seed, ix.terms[id].tok)
+	h := maphash.Bytes(ix.seed, ix.terms[id].tok) & ix.hashMask
 	head := ix.buckets[h]
 	if head == id {
 		if next := ix.terms[id].next; next == noTerm {
@@ -456,13 +464,9 @@ type byteArena struct {
 
 const arenaChunk = 64 << 10
 
+// alloc returns n bytes (n ≤ arenaChunk; terms are at most 64 runes).
 func (a *byteArena) alloc(n int) []byte {
 	a.used += n
-	if n > arenaChunk/8 {
-		b := make([]byte, n)
-		a.chunks = append(a.chunks, b)
-		return b
-	}
 	if cap(a.cur)-len(a.cur) < n {
 		c := make([]byte, arenaChunk)
 		a.chunks = append(a.chunks, c)
