@@ -130,14 +130,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	account.Register(srv)
 	evidence.Register(srv, ev, log)
 	app := &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
-	app.Incidents = incident.NewStore(db, v, log, search.New())
+	app.Incidents = incident.NewStore(db, v, log, search.New(), search.New())
 	app.Vocab = &incident.Vocab{DB: db, Audit: log}
 	app.Teams = &incident.Teams{DB: db, Audit: log}
 	incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
 	// The search index holds decrypted words: build it when the keys
 	// arrive, drop it when they go.
 	v.OnUnseal(func() { go app.rebuildIndex(context.Background()) })
-	v.OnSeal(func() { app.Incidents.Index.Reset() })
+	v.OnSeal(func() { app.Incidents.Index.Reset(); app.Incidents.Clear.Reset() })
 	return app, nil
 }
 

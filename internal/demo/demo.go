@@ -120,10 +120,11 @@ func Seed(ctx context.Context, st *incident.Store, teams *incident.Teams, docume
 			inc.Counts.Minors, inc.Counts.Women, inc.Counts.Men = &minors, &women, &men
 		}
 		if typ == "death" || typ == "disappearance" {
-			dead, missing := rng.IntN(4), rng.IntN(6)
+			dead, missing := min(rng.IntN(4), group), rng.IntN(6)
 			if typ == "death" && dead == 0 {
 				dead = 1
 			}
+			missing = min(missing, group-dead)
 			surv := group - dead - missing
 			if surv < 0 {
 				surv = 0

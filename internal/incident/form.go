@@ -99,6 +99,9 @@ func applyWhatWhere(form url.Values, inc *Incident, voc Vocabulary, errs Errors)
 		inc.Point, inc.PointPrecisionM = nil, 0
 	} else if pt, err := geo.ParsePositionDetail(p); err != nil {
 		errs["position"] = "form.position"
+	} else if inc.Point != nil && pt.Lat == inc.Point.Lat && pt.Lon == inc.Point.Lon {
+		// The stored point, shown back in full decimals and saved again:
+		// keep the precision its first writing gave (DMS, a map link).
 	} else {
 		inc.Point = &Point{Lat: pt.Lat, Lon: pt.Lon}
 		inc.PointPrecisionM = int(pt.Precision)

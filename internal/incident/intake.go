@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/evidence"
 	"github.com/faro-project/faro/internal/web"
 )
@@ -162,7 +163,35 @@ func (h *Handlers) apply(r *http.Request, n int, inc *Incident, t *Testimony) (E
 	if err != nil {
 		return nil, err
 	}
-	return ApplyStep(n, r.PostForm, inc, t, snap), nil
+	before := inc.TeamID
+	errs := ApplyStep(n, r.PostForm, inc, t, snap)
+	if n == StepWhatWhere && inc.TeamID != 0 && inc.TeamID != before {
+		ok, err := h.mayFileUnder(r, inc.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			errs["team"] = "form.choose"
+			inc.TeamID = before
+		}
+	}
+	return errs, nil
+}
+
+// mayFileUnder says whether the signed-in account may put a record in a
+// team: an existing team it belongs to, or any team for coordinators.
+func (h *Handlers) mayFileUnder(r *http.Request, teamID int64) (bool, error) {
+	u := web.User(r)
+	teams, err := h.teams.List(r.Context())
+	if err != nil {
+		return false, err
+	}
+	for _, t := range teams {
+		if t.ID == teamID {
+			return u.Role.AtLeast(auth.Coordinator) || t.IsMember(u.ID), nil
+		}
+	}
+	return false, nil
 }
 
 func (h *Handlers) save(r *http.Request, n int, inc *Incident, t *Testimony) error {
@@ -188,13 +217,14 @@ func (h *Handlers) autosave(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	n := step(r.PostForm.Get("step"))
 	t := firstTestimony(inc)
-	before := *inc
+	before, beforeT := *inc, *t
 	errs, err := h.apply(r, n, inc, t)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
 	restoreInvalid(&before, inc, errs)
+	restoreInvalidTestimony(&beforeT, t, errs)
 	if n == StepTestimony && errs["consent_scope"] != "" {
 		t.ConsentScope = ConsentInternal // the safest scope until one is chosen
 	}
@@ -206,16 +236,91 @@ func (h *Handlers) autosave(w http.ResponseWriter, r *http.Request) {
 }
 
 // restoreInvalid keeps the stored value of fields that failed to parse,
-// so an autosave never blanks what was saved before.
+// so an autosave never blanks what was saved before (the form code
+// empties a field it cannot read: a too-long text, an unreadable count).
 func restoreInvalid(before, after *Incident, errs Errors) {
-	if errs["type"] != "" {
-		after.Type = before.Type
+	b, a := &before.Counts, &after.Counts
+	for field := range errs {
+		switch field {
+		case "type":
+			after.Type = before.Type
+		case "date":
+			after.OccurredAt, after.DatePrecision = before.OccurredAt, before.DatePrecision
+		case "position":
+			after.Point, after.PointPrecisionM = before.Point, before.PointPrecisionM
+		case "country":
+			after.Country = before.Country
+		case "adm1":
+			after.Adm1 = before.Adm1
+		case "adm2":
+			after.Adm2 = before.Adm2
+		case "place":
+			after.Place = before.Place
+		case "team":
+			after.TeamID = before.TeamID
+		case "group_size":
+			a.GroupSize = b.GroupSize
+		case "dead":
+			a.Dead = b.Dead
+		case "missing":
+			a.Missing = b.Missing
+		case "survivors":
+			a.Survivors = b.Survivors
+		case "minors":
+			a.Minors = b.Minors
+		case "women":
+			a.Women = b.Women
+		case "men":
+			a.Men = b.Men
+		case "officers":
+			after.Officers = before.Officers
+		case "origins":
+			after.Origins = before.Origins
+		case "units":
+			after.Units = before.Units
+		case "uniforms":
+			after.Uniforms = before.Uniforms
+		case "vehicles":
+			after.Vehicles = before.Vehicles
+		case "violence":
+			after.Violence = before.Violence
+		case "asylum":
+			after.AsylumAsked = before.AsylumAsked
+		case "interpreter":
+			after.Interpreter = before.Interpreter
+		case "sources":
+			after.Sources = before.Sources
+		case "source_quality":
+			after.SourceQuality = before.SourceQuality
+		case "tags":
+			after.Tags = before.Tags
+		}
 	}
-	if errs["date"] != "" {
-		after.OccurredAt, after.DatePrecision = before.OccurredAt, before.DatePrecision
-	}
-	if errs["position"] != "" {
-		after.Point, after.PointPrecisionM = before.Point, before.PointPrecisionM
+}
+
+// restoreInvalidTestimony is restoreInvalid for the testimony step.
+func restoreInvalidTestimony(before, after *Testimony, errs Errors) {
+	for field := range errs {
+		switch field {
+		case "narrative":
+			after.Narrative = before.Narrative
+		case "language":
+			after.Language = before.Language
+		case "pseudonym":
+			after.Pseudonym = before.Pseudonym
+		case "interviewer":
+			after.Interviewer = before.Interviewer
+		case "interpreter_name":
+			after.InterpreterName = before.InterpreterName
+		case "witness_contact":
+			after.WitnessContact = before.WitnessContact
+		case "taken_on":
+			after.TakenOn = before.TakenOn
+		case "consent_date":
+			after.ConsentDate = before.ConsentDate
+		case "consent_how":
+			after.ConsentHow = before.ConsentHow
+		}
 	}
 }
 

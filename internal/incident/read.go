@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -191,6 +192,11 @@ func (s *Store) testimonies(ctx context.Context, incidentID int64, sensitive boo
 	return out, rows.Err()
 }
 
+// ErrIndexPartial says the index was built but some records' encrypted
+// fields could not be read (they are tampered or were written with a key
+// this vault lacks).
+var ErrIndexPartial = errors.New("incident: search index built without some encrypted fields")
+
 // Filter narrows a list.
 type Filter struct {
 	From, To      time.Time
@@ -259,18 +265,11 @@ func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, e
 		add("team_id = ?", f.TeamID)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		ids := s.Index.Search(f.Query)
-		if len(ids) == 0 {
+		cond, cargs, ok := s.searchCondition(f.Query, v)
+		if !ok {
 			return nil, 0, nil
 		}
-		if len(ids) > maxSearchHits {
-			ids = ids[:maxSearchHits]
-		}
-		ph := placeholders(len(ids))
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		where = append(where, "id IN ("+ph+")")
+		add(cond, cargs...)
 	}
 	w := strings.Join(where, " AND ")
 	var total int
@@ -310,6 +309,45 @@ func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, e
 	return out, total, rows.Err()
 }
 
+// searchCondition turns a free-text query into an SQL condition on ids.
+// Encrypted words match only records whose encrypted fields the viewer
+// may read: all of them for reviewers and up, their own otherwise.
+func (s *Store) searchCondition(q string, v Viewer) (string, []any, bool) {
+	in := func(ids []int64) (string, []any) {
+		if len(ids) > maxSearchHits {
+			ids = ids[:maxSearchHits]
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		return "id IN (" + placeholders(len(ids)) + ")", args
+	}
+	full := s.Index.Search(q)
+	if v.Sensitive {
+		if len(full) == 0 {
+			return "", nil, false
+		}
+		c, a := in(full)
+		return c, a, true
+	}
+	clear := s.Clear.Search(q)
+	var conds []string
+	var args []any
+	if len(clear) > 0 {
+		c, a := in(clear)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if len(full) > 0 {
+		c, a := in(full)
+		conds, args = append(conds, "(created_by = ? AND "+c+")"), append(append(args, v.UserID), a...)
+	}
+	if len(conds) == 0 {
+		return "", nil, false
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args, true
+}
+
 // reindex refreshes one incident in the search index from the database.
 // Failures only degrade search; they are not the write's failure.
 func (s *Store) reindex(ctx context.Context, id int64) {
@@ -325,10 +363,17 @@ func (s *Store) reindex(ctx context.Context, id int64) {
 		return
 	}
 	s.Index.Put(id, indexText(&r.inc, ts)...)
+	s.Clear.Put(id, clearText(&r.inc)...)
 }
 
+// clearText is the searchable text kept in clear in the database.
+func clearText(inc *Incident) []string {
+	return []string{inc.Ref, inc.Units, inc.Uniforms, inc.Vehicles, strings.Join(inc.Tags, " "), inc.Adm1, inc.Adm2}
+}
+
+// indexText is all searchable text, encrypted fields included.
 func indexText(inc *Incident, ts []*Testimony) []string {
-	out := []string{inc.Ref, inc.Place, inc.Sources, inc.Units, inc.Uniforms, inc.Vehicles, strings.Join(inc.Tags, " "), inc.Adm1, inc.Adm2}
+	out := append(clearText(inc), inc.Place, inc.Sources)
 	for _, t := range ts {
 		out = append(out, t.Narrative, t.Pseudonym)
 	}
@@ -339,6 +384,8 @@ func indexText(inc *Incident, ts []*Testimony) []string {
 // It runs when Faro is unsealed; the index lives only in memory.
 func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 	s.Index.Reset()
+	s.Clear.Reset()
+	failed := 0
 	rows, err := s.DB.Query(ctx, "SELECT "+incidentColumns+" FROM incidents")
 	if err != nil {
 		return 0, err
@@ -352,8 +399,9 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		if err := s.openIncident(&r.inc, r); err != nil {
-			rows.Close()
-			return 0, err
+			// One damaged record must not leave search empty for
+			// everyone: it is searchable by its clear fields only.
+			failed++
 		}
 		byID[r.inc.ID] = &r.inc
 		order = append(order, r.inc.ID)
@@ -371,15 +419,11 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 			trows.Close()
 			return 0, err
 		}
-		narr, err := s.open("testimonies", tid, "narrative", n)
-		if err != nil {
-			trows.Close()
-			return 0, err
-		}
-		pseud, err := s.open("testimonies", tid, "pseudonym", p)
-		if err != nil {
-			trows.Close()
-			return 0, err
+		narr, err1 := s.open("testimonies", tid, "narrative", n)
+		pseud, err2 := s.open("testimonies", tid, "pseudonym", p)
+		if err1 != nil || err2 != nil {
+			failed++
+			continue
 		}
 		texts[iid] = append(texts[iid], narr, pseud)
 	}
@@ -389,6 +433,13 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 			yield(id, append(indexText(byID[id], nil), texts[id]...)...)
 		}
 	})
+	s.Clear.BulkLoad(func(yield func(id int64, fields ...string)) {
+		for _, id := range order {
+			yield(id, clearText(byID[id])...)
+		}
+	})
+	if failed > 0 {
+		return len(order), fmt.Errorf("%w: %d encrypted fields could not be read", ErrIndexPartial, failed)
+	}
 	return len(order), nil
 }
-

@@ -31,13 +31,18 @@ type Store struct {
 	DB     *store.DB
 	Cipher vault.Cipher
 	Audit  *audit.Log
-	Index  Index
-	Now    func() time.Time
+	// Index holds every searchable word, encrypted fields included;
+	// Clear only the words of fields kept in clear. Someone who may not
+	// read a record's encrypted fields searches Clear, so that a search
+	// cannot confirm which record names a witness.
+	Index Index
+	Clear Index
+	Now   func() time.Time
 }
 
-// NewStore returns a store over db.
-func NewStore(db *store.DB, c vault.Cipher, a *audit.Log, ix Index) *Store {
-	return &Store{DB: db, Cipher: c, Audit: a, Index: ix, Now: time.Now}
+// NewStore returns a store over db with its two search indexes.
+func NewStore(db *store.DB, c vault.Cipher, a *audit.Log, full, clear Index) *Store {
+	return &Store{DB: db, Cipher: c, Audit: a, Index: full, Clear: clear, Now: time.Now}
 }
 
 // newID returns a random positive id below 2^53, so it survives JSON
@@ -377,6 +382,7 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 	})
 	if err == nil {
 		s.Index.Delete(id)
+		s.Clear.Delete(id)
 	}
 	return err
 }
