@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -136,7 +137,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
 	// The search index holds decrypted words: build it when the keys
 	// arrive, drop it when they go.
-	v.OnUnseal(func() { go app.rebuildIndex(context.Background()) })
+	v.OnUnseal(func() {
+		// argon2id just took 128 MiB; give it back rather than hold it.
+		debug.FreeOSMemory()
+		go app.rebuildIndex(context.Background())
+	})
 	v.OnSeal(func() { app.Incidents.Index.Reset(); app.Incidents.Clear.Reset() })
 	return app, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -26,6 +27,7 @@ type Assets struct {
 
 type asset struct {
 	data  []byte
+	gz    []byte // compressed once at start, not on every request
 	ctype string
 }
 
@@ -44,7 +46,11 @@ func loadAssets() (*Assets, error) {
 		ext := path.Ext(name)
 		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
 		a.byName[name] = "/static/" + hashed
-		a.byHashed[hashed] = asset{data: data, ctype: mime.TypeByExtension(ext)}
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		zw.Write(data)
+		zw.Close()
+		a.byHashed[hashed] = asset{data: data, gz: gz.Bytes(), ctype: mime.TypeByExtension(ext)}
 		return nil
 	})
 	return a, err
@@ -75,7 +81,12 @@ func (a *Assets) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", as.ctype)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(as.data))
+	body := as.data
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && len(as.gz) < len(as.data) {
+		w.Header().Set("Content-Encoding", "gzip")
+		body = as.gz
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 func (a *Assets) favicon(w http.ResponseWriter, r *http.Request) {
