@@ -151,6 +151,12 @@ func (h *Handlers) saveStep(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("go") == "-1" && n > 1 {
 		next = n - 1
 	}
+	if r.PostForm.Get("go") == "2" && n == StepSources {
+		// "Submit for review" belongs to the last step's form, so what
+		// was typed there is saved before the record is handed in.
+		h.submitDraft(w, r, inc)
+		return
+	}
 	if next > Steps || r.PostForm.Get("go") == "0" {
 		h.web.Redirect(w, r, "/incidents/"+itoa(inc.ID), "incident.saved")
 		return
@@ -363,6 +369,10 @@ func (h *Handlers) submit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.submitDraft(w, r, inc)
+}
+
+func (h *Handlers) submitDraft(w http.ResponseWriter, r *http.Request, inc *Incident) {
 	if inc.Status != StatusDraft || inc.CreatedBy != web.User(r).ID {
 		h.web.Error(w, r, http.StatusForbidden)
 		return

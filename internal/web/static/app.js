@@ -39,7 +39,7 @@
       if (body === last) { dirty = false; return; }
       busy = true;
       fetch(form.getAttribute("data-autosave"), {
-        method: "POST", body: new URLSearchParams(body), credentials: "same-origin",
+        method: "POST", body: new URLSearchParams(body), credentials: "same-origin", keepalive: true,
         headers: { "Accept": "application/json" }
       }).then(function (r) {
         if (!r.ok) { throw new Error("status " + r.status); }
