@@ -59,10 +59,9 @@ var factory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 
 // Log appends to and reads the audit trail.
 type Log struct {
-	db     *store.DB
-	vault  *vault.Vault
-	origin string
-	Now    func() time.Time
+	db    *store.DB
+	vault *vault.Vault
+	Now   func() time.Time
 }
 
 const signingKeySecret = "audit-signing-key"

@@ -172,7 +172,7 @@ func TestCoarsePositionInClear(t *testing.T) {
 		for _, c := range []struct{ lat, lon, clat, clon float64 }{
 			{45.1367129, 15.5944481, 45.1, 15.6},
 			{31.7499, -111.6321, 31.7, -111.6},
-			{-33.96, -0.04, -34.0, -0.0},
+			{-33.96, -0.04, -34.0, 0},
 		} {
 			inc := &incident.Incident{Type: "death", Point: &incident.Point{Lat: c.lat, Lon: c.lon}}
 			e.create(t, u, inc, nil)
