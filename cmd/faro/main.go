@@ -24,6 +24,7 @@ func commands() []command {
 		{"serve", "run the Faro server", runServe},
 		{"init", "create the keys of a new instance (passphrase or Shamir shares)", runInit},
 		{"adduser", "create an account from the command line (the first admin)", runAddUser},
+		{"token", "create, list or revoke API tokens (faro token create --user LOGIN)", runToken},
 		{"seal", "seal a running server now (wipe its keys from memory)", runSeal},
 		{"verify", "check the audit log and every evidence file for tampering", runVerify},
 		{"rotate-keys", "make a new data key for new writes", runRotateKeys},

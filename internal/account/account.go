@@ -39,6 +39,8 @@ func Register(s *web.Server) {
 	r.Handle("POST /account/totp", web.Enrol, h.totpConfirm)
 	r.Handle("POST /account/totp/disable", web.AtLeast(auth.Viewer), h.totpDisable)
 	r.Handle("POST /account/sessions/{id}/revoke", web.AtLeast(auth.Viewer), h.revokeOwnSession)
+	r.Handle("POST /account/tokens", web.AtLeast(auth.Viewer), h.createToken)
+	r.Handle("POST /account/tokens/{id}/revoke", web.AtLeast(auth.Viewer), h.revokeToken)
 
 	r.Handle("GET /admin/users", web.AtLeast(auth.Admin), h.adminUsers)
 	r.Handle("POST /admin/invites", web.AtLeast(auth.Admin), h.adminInvite)

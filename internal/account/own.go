@@ -18,6 +18,7 @@ func urlQuery(s string) string { return url.QueryEscape(s) }
 
 type accountData struct {
 	Sessions []*auth.Session
+	Tokens   *tokenSection // API tokens (tokens.go)
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +35,16 @@ func (h *Handlers) renderAccount(w http.ResponseWriter, r *http.Request, status 
 	for _, s := range sessions {
 		s.Current = s.ID == st.Session.ID
 	}
-	p.Data = accountData{Sessions: sessions}
+	// A token just created comes in as the page's data, to be shown once.
+	tokens, ok := p.Data.(*tokenSection)
+	if !ok {
+		tokens = &tokenSection{}
+	}
+	if err := h.loadTokens(r.Context(), st.User, tokens); err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
+	p.Data = accountData{Sessions: sessions, Tokens: tokens}
 	h.web.Render(w, r, status, "account/account", p)
 }
 

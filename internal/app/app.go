@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/faro-project/faro/internal/account"
+	"github.com/faro-project/faro/internal/api"
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/evidence"
@@ -135,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	app.Vocab = &incident.Vocab{DB: db, Audit: log}
 	app.Teams = &incident.Teams{DB: db, Audit: log}
 	incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
+	api.Register(srv, app.Incidents, app.Vocab, app.Teams, log, v.Sealed) // after sealing.Register: wraps its gate
 	// The search index holds decrypted words: build it when the keys
 	// arrive, drop it when they go.
 	v.OnUnseal(func() {
@@ -160,6 +162,13 @@ func (a *App) RunMaintenance(ctx context.Context) {
 	for {
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("purge expired sessions", "err", err)
+		}
+		// Uploads abandoned by a crashed process sharing this database
+		// (the start-up sweep leaves young files alone on PostgreSQL).
+		if n, err := a.Evidence.Sweep(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+			a.Log.Error("evidence sweep", "err", err)
+		} else if n > 0 {
+			a.Log.Info("removed abandoned upload files", "count", n)
 		}
 		select {
 		case <-ctx.Done():

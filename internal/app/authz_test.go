@@ -9,6 +9,7 @@ import (
 
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/sealing"
+	"github.com/faro-project/faro/internal/web"
 )
 
 // outcome is what access control did with a request.
@@ -97,6 +98,8 @@ var authzMatrix = map[string]expect{
 	"GET /account/totp":                  enrolment,
 	"POST /account/totp":                 enrolment,
 	"POST /account/totp/disable":         signedIn,
+	"POST /account/tokens":               signedIn,
+	"POST /account/tokens/{id}/revoke":   signedIn,
 
 	"GET /admin/users":                 adminOnly,
 	"POST /admin/invites":              adminOnly,
@@ -134,6 +137,22 @@ var authzMatrix = map[string]expect{
 	"POST /admin/teams/{id}/members": adminOnly,
 	"GET /admin/vocab":               adminOnly,
 	"POST /admin/vocab":              adminOnly,
+	"GET /incidents/export.csv":      reviewers,
+	"GET /incidents/export.json":     reviewers,
+
+	// The JSON API answers 401 where pages send to the login page, and 403
+	// (problem type totp-required) where they send to enrolment.
+	"GET /api/openapi.json":                public,
+	"GET /api/incidents":                   signedIn,
+	"POST /api/incidents":                  documenters,
+	"GET /api/incidents/export.csv":        reviewers,
+	"GET /api/incidents/export.json":       reviewers,
+	"GET /api/incidents/{id}":              signedIn,
+	"PATCH /api/incidents/{id}":            documenters,
+	"DELETE /api/incidents/{id}":           coordinators,
+	"POST /api/incidents/{id}/submit":      documenters,
+	"POST /api/incidents/{id}/verify":      reviewers,
+	"POST /api/incidents/{id}/testimonies": documenters,
 }
 
 // authzFixture is a fresh Faro with one client per identity and real
@@ -241,7 +260,12 @@ func (f *authzFixture) request(c *client, pattern string) *response {
 
 // classify says what access control did with r.
 func classify(r *response) outcome {
+	problem := strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json")
 	switch {
+	case problem && r.StatusCode == http.StatusUnauthorized:
+		return login
+	case problem && r.StatusCode == http.StatusForbidden && strings.Contains(r.Body, web.ProblemTypeBase+web.ProblemTOTPRequired):
+		return enrol
 	case r.StatusCode == http.StatusForbidden:
 		return deny
 	case r.redirectsTo("/account/totp"):

@@ -59,7 +59,12 @@ func TestSealedCrawl(t *testing.T) {
 			if resp.StatusCode != http.StatusServiceUnavailable {
 				t.Errorf("%s (signed in %v): status %d while sealed, want 503", rt.Pattern, signedIn, resp.StatusCode)
 			}
-			if !strings.Contains(string(body), `href="/unseal"`) {
+			if strings.HasPrefix(path, "/api/") {
+				// Programs get a problem document, not the page.
+				if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(string(body), `"status":503`) {
+					t.Errorf("%s: sealed API answer is %q, not a 503 problem document", rt.Pattern, ct)
+				}
+			} else if !strings.Contains(string(body), `href="/unseal"`) {
 				t.Errorf("%s: the sealed page does not lead to the unseal page", rt.Pattern)
 			}
 			if strings.Contains(string(body), "reviewer1") {

@@ -71,6 +71,11 @@ func (s *Service) AcceptInvite(ctx context.Context, token, displayName, password
 	if err != nil {
 		return nil, err
 	}
+	nu := NewUser{Login: inv.Login, DisplayName: displayName, Password: password, Role: inv.Role, Lang: lang}
+	hash, err := s.newUserHash(&nu)
+	if err != nil {
+		return nil, err
+	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if err := execOne(ctx, tx, "UPDATE invites SET used_at = ? WHERE id = ? AND used_at = 0", s.now(), inv.ID); err != nil {
@@ -79,7 +84,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, displayName, password
 			}
 			return err
 		}
-		id, err = s.createUser(ctx, tx, NewUser{Login: inv.Login, DisplayName: displayName, Password: password, Role: inv.Role, Lang: lang})
+		id, err = s.createUser(ctx, tx, nu, hash)
 		return err
 	})
 	if err != nil {

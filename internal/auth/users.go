@@ -70,10 +70,14 @@ type NewUser struct {
 
 // CreateUser validates and stores a new account.
 func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
+	hash, err := s.newUserHash(&nu)
+	if err != nil {
+		return nil, err
+	}
 	var id int64
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		id, err = s.createUser(ctx, tx, nu)
+		id, err = s.createUser(ctx, tx, nu, hash)
 		return err
 	})
 	if err != nil {
@@ -82,20 +86,28 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 	return s.UserByID(ctx, id)
 }
 
-func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int64, error) {
+// newUserHash validates nu and hashes its password. It runs before the
+// write transaction: argon2id takes a good fraction of a second, and on
+// SQLite every other write would wait for it behind the write lock.
+func (s *Service) newUserHash(nu *NewUser) (string, error) {
 	nu.Login = NormalizeLogin(nu.Login)
 	if err := ValidateLogin(nu.Login); err != nil {
-		return 0, err
+		return "", err
 	}
 	if err := validateName(nu.DisplayName); err != nil {
-		return 0, err
+		return "", err
 	}
 	if !nu.Role.Valid() {
-		return 0, ErrBadRole
+		return "", ErrBadRole
 	}
 	if err := CheckPasswordPolicy(nu.Password); err != nil {
-		return 0, err
+		return "", err
 	}
+	return HashPassword(nu.Password, s.Hash), nil
+}
+
+// createUser stores a validated account whose password hash is ready.
+func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser, hash string) (int64, error) {
 	var n int
 	if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM users WHERE login = ?", nu.Login).Scan(&n); err != nil {
 		return 0, err
@@ -106,7 +118,7 @@ func (s *Service) createUser(ctx context.Context, tx *store.Tx, nu NewUser) (int
 	now := s.now()
 	id, err := store.InsertID(ctx, tx, `INSERT INTO users (login, display_name, password_hash, role, lang, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Login, []byte{},
-		HashPassword(nu.Password, s.Hash), string(nu.Role), nu.Lang, now, now)
+		hash, string(nu.Role), nu.Lang, now, now)
 	if err != nil {
 		return 0, err
 	}

@@ -63,7 +63,7 @@ func ApplyStep(step int, form url.Values, inc *Incident, t *Testimony, voc Vocab
 
 func text(form url.Values, field string, max int, errs Errors) string {
 	v := strings.TrimSpace(strings.ReplaceAll(form.Get(field), "\r\n", "\n"))
-	if !utf8.ValidString(v) {
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }) {
 		errs[field] = "form.invalid_text"
 		return ""
 	}

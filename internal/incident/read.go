@@ -230,10 +230,12 @@ type Summary struct {
 	TeamID        int64
 }
 
-// List returns one page of incidents v may see, and the total count.
-func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, error) {
-	cond, args := v.visible()
-	where := []string{cond}
+// where builds the SQL condition and arguments for what v may see of f.
+// empty reports that a free-text query matched nothing at all. List and
+// Each share it, so a page and an export of the same filter agree.
+func (s *Store) where(f Filter, v Viewer) (cond string, args []any, empty bool) {
+	c, args := v.visible()
+	where := []string{c}
 	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
 	if f.Status == StatusDraft {
 		add("status = 'draft' AND created_by = ?", v.UserID)
@@ -265,13 +267,21 @@ func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, e
 		add("team_id = ?", f.TeamID)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		cond, cargs, ok := s.searchCondition(f.Query, v)
+		sc, sargs, ok := s.searchCondition(f.Query, v)
 		if !ok {
-			return nil, 0, nil
+			return "", nil, true
 		}
-		add(cond, cargs...)
+		add(sc, sargs...)
 	}
-	w := strings.Join(where, " AND ")
+	return strings.Join(where, " AND "), args, false
+}
+
+// List returns one page of incidents v may see, and the total count.
+func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, error) {
+	w, args, empty := s.where(f, v)
+	if empty {
+		return nil, 0, nil
+	}
 	var total int
 	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE "+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
