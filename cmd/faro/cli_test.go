@@ -187,3 +187,32 @@ func TestRotateKeys(t *testing.T) {
 		t.Errorf("verify after rotation: %s", out)
 	}
 }
+
+// A lost share holder: re-wrapping under new shares makes the old
+// passphrase useless and the new shares work.
+func TestRotateKeysRewrap(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(pass, []byte("a long test passphrase\n"), 0o600)
+	if code, _, errOut := runCLI(t, "init", "--data", dir, "--passphrase-file", pass); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, "rotate-keys", "--data", dir, "--unseal-file", pass, "--new-shares", "3", "--new-threshold", "2")
+	if code != 0 || strings.Count(out, "faro-share-") != 3 {
+		t.Fatalf("rewrap: code %d, %d shares, %s", code, strings.Count(out, "faro-share-"), errOut)
+	}
+	if code, _, _ := runCLI(t, "verify", "--data", dir, "--unseal-file", pass); code == 0 {
+		t.Error("the old passphrase still unseals after the re-wrap")
+	}
+	var shares []string
+	for _, l := range strings.Split(out, "\n") {
+		if i := strings.Index(l, "faro-share-"); i >= 0 {
+			shares = append(shares, l[i:])
+		}
+	}
+	sf := filepath.Join(t.TempDir(), "shares")
+	os.WriteFile(sf, []byte(shares[0]+"\n"+shares[2]+"\n"), 0o600)
+	if code, out, errOut := runCLI(t, "verify", "--data", dir, "--unseal-file", sf); code != 0 {
+		t.Errorf("new shares do not unseal: %s %s", out, errOut)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/faro-project/faro/internal/app"
 	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/vault"
 )
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -91,14 +93,22 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runRotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rotate-keys", "Make a new data key, wrapped by the root key, and use it for everything written\nfrom now on. Older keys stay (wrapped) to read older data. Run it with the\nserver stopped, or restart servers afterwards so they load the new key.", stderr)
+	fs := newFlagSet("rotate-keys", "Make a new data key, wrapped by the root key, and use it for everything written\nfrom now on; older keys stay (wrapped) to read older data. With --new-shares and\n--new-threshold, or --new-passphrase-file, also re-wrap every data key under a\nnew root key: the old passphrase or shares stop working (use this when a share\nholder is lost or captured). Run it with the server stopped, or restart servers\nafterwards so they load the new key.", stderr)
 	var f serveFlags
 	f.register(fs)
 	fs.StringVar(&f.data, "data", "./faro-data", "data directory")
 	var us unsealFlags
 	us.register(fs)
+	var newShares, newThreshold int
+	var newPassFile string
+	fs.IntVar(&newShares, "new-shares", 0, "re-wrap under a new root split into this many shares")
+	fs.IntVar(&newThreshold, "new-threshold", 0, "shares needed to unseal after the re-wrap")
+	fs.StringVar(&newPassFile, "new-passphrase-file", "", "re-wrap under a root derived from the passphrase in this file")
 	if err := parseFlags(fs, args, "database"); err != nil {
 		return err
+	}
+	if (newShares == 0) != (newThreshold == 0) || (newShares != 0 && newPassFile != "") {
+		return errors.New("give --new-shares with --new-threshold, or --new-passphrase-file, not both")
 	}
 	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
 	if err != nil {
@@ -112,10 +122,37 @@ func runRotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	defer clear(root)
 	id, err := a.RotateKeys(ctx, root)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "data key %d is now used for new writes\n", id)
+	if newShares == 0 && newPassFile == "" {
+		return nil
+	}
+	nr := vault.NewRoot{Shares: newShares, Threshold: newThreshold}
+	if newPassFile != "" {
+		b, err := os.ReadFile(newPassFile)
+		if err != nil {
+			return err
+		}
+		nr.Passphrase = strings.TrimRight(string(b), "\r\n")
+	}
+	shares, err := a.Vault.Rewrap(ctx, root, nr)
+	if err != nil {
+		return err
+	}
+	if err := a.Audit.Record(ctx, audit.Entry{Action: "rotate", RecordType: "vault", RecordID: "1"}); err != nil {
+		return err
+	}
+	if len(shares) == 0 {
+		fmt.Fprintln(stdout, "every data key is now wrapped under the new passphrase; the old one no longer unseals")
+		return nil
+	}
+	fmt.Fprintf(stdout, "every data key is now wrapped under a new root; the old passphrase or shares no longer unseal.\nAny %d of these %d new shares unseal it. They are shown only this once:\n\n", newThreshold, newShares)
+	for i, s := range shares {
+		fmt.Fprintf(stdout, "  share %d: %s\n", i+1, s)
+	}
 	return nil
 }
