@@ -47,6 +47,19 @@ func tokenErrorKey(err error) (string, bool) {
 // itself: a redirect would have to carry the secret somewhere.
 func (h *Handlers) createToken(w http.ResponseWriter, r *http.Request) {
 	u := web.User(r)
+	// A stolen session cookie alone must not mint a lasting credential.
+	if err := h.auth.CheckPassword(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
+		if !errors.Is(err, auth.ErrWrongPassword) {
+			h.web.ServerError(w, r, err)
+			return
+		}
+		p := h.web.NewPage(r, "account.title", nil)
+		p.Errors["token_password"] = "password.error.current"
+		p.Form = r.PostForm
+		p.Form.Del("password")
+		h.renderAccount(w, r, http.StatusUnprocessableEntity, p)
+		return
+	}
 	token, _, err := h.auth.CreateToken(r.Context(), u.ID, r.PostFormValue("name"), auth.Role(r.PostFormValue("role")))
 	if err != nil {
 		key, ok := tokenErrorKey(err)

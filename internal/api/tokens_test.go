@@ -43,7 +43,11 @@ func TestAccountPageTokens(t *testing.T) {
 			t.Errorf("a coordinator is offered admin tokens")
 		}
 
-		r := post("/account/tokens", url.Values{"name": {"nightly sync"}, "role": {"reviewer"}})
+		// Without the account's password no token is made.
+		if r := post("/account/tokens", url.Values{"name": {"nightly sync"}, "role": {"reviewer"}, "password": {"wrong"}}); r.StatusCode != http.StatusUnprocessableEntity || newTokenOnPage.Match(r.Body) {
+			t.Errorf("token made without the password: %d", r.StatusCode)
+		}
+		r := post("/account/tokens", url.Values{"name": {"nightly sync"}, "role": {"reviewer"}, "password": {"pw-coco-Long-Enough-1"}})
 		m := newTokenOnPage.FindStringSubmatch(string(r.Body))
 		if r.StatusCode != http.StatusOK || m == nil {
 			t.Fatalf("create token: %d, token shown: %v", r.StatusCode, m != nil)
@@ -102,11 +106,11 @@ func TestAccountPageTokens(t *testing.T) {
 		}
 
 		// Refusals: a role above the account's, no name.
-		r = post("/account/tokens", url.Values{"name": {"too much"}, "role": {"admin"}})
+		r = post("/account/tokens", url.Values{"password": {"pw-coco-Long-Enough-1"}, "name": {"too much"}, "role": {"admin"}})
 		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), html.EscapeString(e.tr("en", "tokens.error.role"))) {
 			t.Errorf("admin token for a coordinator: %d", r.StatusCode)
 		}
-		r = post("/account/tokens", url.Values{"name": {" "}, "role": {"viewer"}})
+		r = post("/account/tokens", url.Values{"password": {"pw-coco-Long-Enough-1"}, "name": {" "}, "role": {"viewer"}})
 		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), html.EscapeString(e.tr("en", "tokens.error.name"))) {
 			t.Errorf("token without a name: %d", r.StatusCode)
 		}

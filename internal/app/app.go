@@ -198,8 +198,10 @@ func (a *App) Initialize(ctx context.Context, passphrase string) error {
 	if err := a.Vault.InitPassphrase(ctx, passphrase); err != nil {
 		return err
 	}
-	_, err := audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName))
-	return err
+	if _, err := audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName)); err != nil {
+		return err
+	}
+	return a.Audit.Record(ctx, audit.Entry{Action: "init", RecordType: "vault", RecordID: "1"})
 }
 
 // InitializeShares sets the vault up with n Shamir shares, k of which
@@ -209,8 +211,10 @@ func (a *App) InitializeShares(ctx context.Context, n, k int) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	_, err = audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName))
-	return shares, err
+	if _, err = audit.CreateSigningKey(ctx, a.DB, a.Vault, audit.Origin(a.Web.Config.InstanceName)); err != nil {
+		return nil, err
+	}
+	return shares, a.Audit.Record(ctx, audit.Entry{Action: "init", RecordType: "vault", RecordID: "1"})
 }
 
 // RotateKeys makes a new data key, given the root key, and records it.

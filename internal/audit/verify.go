@@ -143,7 +143,9 @@ func Verify(ctx context.Context, db *store.DB, vkey string, exported []byte) (*R
 	err = db.QueryRow(ctx, "SELECT size, root, range_hashes, checkpoint FROM audit_head WHERE id = 1").Scan(&size, &storedRoot, &storedRange, &cp)
 	switch {
 	case err != nil && r.End() == 0:
-		// An empty log with no head is consistent.
+		// An instance is initialised before it can be verified, and
+		// initialising leaves entries; an empty log means it was wiped.
+		rep.add(-1, "the audit log is empty: every entry and the signed head are gone")
 	case err != nil:
 		rep.add(-1, "the signed tree head is missing")
 	default:

@@ -50,3 +50,26 @@ func TestNamesAndSecretsEncrypted(t *testing.T) {
 		}
 	})
 }
+
+// A token made from a stolen session dies with the password change.
+func TestPasswordChangeRevokesTokens(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		u, err := f.svc.CreateUser(f.ctx, auth.NewUser{Login: "tokenholder", DisplayName: "T", Password: password, Role: auth.Reviewer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, _, err := f.svc.CreateToken(f.ctx, u.ID, "sync", auth.Reviewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.LookupToken(f.ctx, token); err != nil {
+			t.Fatalf("fresh token refused: %v", err)
+		}
+		if err := f.svc.ChangePassword(f.ctx, u.ID, password, "a brand new password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.LookupToken(f.ctx, token); err == nil {
+			t.Error("token still works after a password change")
+		}
+	})
+}

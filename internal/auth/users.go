@@ -316,6 +316,10 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, current, next st
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
 			return err
 		}
+		// A token made from a stolen session must die with it.
+		if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0", s.now(), id); err != nil {
+			return err
+		}
 		if err := execOne(ctx, tx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, s.now(), id); err != nil {
 			return err
 		}
@@ -343,4 +347,21 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// CheckPassword reports whether password is the account's, for actions
+// that must not ride on a session alone (creating API tokens).
+func (s *Service) CheckPassword(ctx context.Context, id int64, password string) error {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := VerifyPassword(u.passwordHash, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	return nil
 }

@@ -269,11 +269,13 @@ func (s *Store) Update(ctx context.Context, inc *Incident) error {
 	inc.UpdatedAt = s.Now()
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		clat, clon := coarse(inc.Point)
-		res, err := tx.Exec(ctx, `UPDATE incidents SET status = ?, team_id = ?, type = ?, occurred_at = ?, date_precision = ?, country = ?, adm1 = ?, adm2 = ?,
+		// Status changes only through Submit: an autosave that read the
+		// record before a submit must not turn it back into a draft.
+		res, err := tx.Exec(ctx, `UPDATE incidents SET team_id = ?, type = ?, occurred_at = ?, date_precision = ?, country = ?, adm1 = ?, adm2 = ?,
 			place = ?, point = ?, point_precision_m = ?, coarse_lat = ?, coarse_lon = ?, group_size = ?, dead = ?, missing = ?, survivors = ?,
 			minors = ?, women = ?, men = ?, origins = ?, units = ?, uniforms = ?, vehicles = ?, officers = ?, violence = ?, asylum_asked = ?,
 			interpreter_present = ?, sources = ?, source_quality = ?, tags = ?, updated_at = ? WHERE id = ?`,
-			inc.Status, teamOrNil(inc.TeamID), inc.Type, unix(inc.OccurredAt), inc.DatePrecision, inc.Country, inc.Adm1, inc.Adm2,
+			teamOrNil(inc.TeamID), inc.Type, unix(inc.OccurredAt), inc.DatePrecision, inc.Country, inc.Adm1, inc.Adm2,
 			enc.place, enc.point, inc.PointPrecisionM, clat, clon,
 			intOrNil(inc.Counts.GroupSize), intOrNil(inc.Counts.Dead), intOrNil(inc.Counts.Missing), intOrNil(inc.Counts.Survivors),
 			intOrNil(inc.Counts.Minors), intOrNil(inc.Counts.Women), intOrNil(inc.Counts.Men),
