@@ -130,12 +130,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	sealing.Register(srv, v, log)
 	home.Register(srv)
 	account.Register(srv)
-	evidence.Register(srv, ev, log)
+	evPages := evidence.Register(srv, ev, log)
 	app := &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
 	app.Incidents = incident.NewStore(db, v, log, search.New(), search.New())
 	app.Vocab = &incident.Vocab{DB: db, Audit: log}
 	app.Teams = &incident.Teams{DB: db, Audit: log}
-	incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
+	incPages := incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
+	evPages.SetVisibility(incPages.EvidenceVisible)
 	api.Register(srv, app.Incidents, app.Vocab, app.Teams, log, v.Sealed) // after sealing.Register: wraps its gate
 	// The search index holds decrypted words: build it when the keys
 	// arrive, drop it when they go.

@@ -597,22 +597,23 @@ func (p *planter) accountChanges() {
 func (p *planter) readEverything() {
 	t := p.t
 	rev := p.members[0].c
-	doc := p.members[2].c
 	rev.get("/evidence").want(t, http.StatusOK, "evidence list")
 	for _, f := range p.files {
-		for _, c := range []*client{rev, doc} {
+		// A file shows to its uploader, to coordinators and admins, and
+		// to those who may see a record it is attached to.
+		for _, c := range []*client{f.by, p.admin} {
 			r := c.get("/evidence/"+f.id).want(t, http.StatusOK, "evidence page")
 			m := evidenceName.FindStringSubmatch(r.body)
 			if m == nil || !strings.Contains(m[1], strings.TrimSuffix(f.name, filepath.Ext(f.name))) {
 				t.Errorf("evidence %s: page does not show its name %q", f.id, f.name)
 			}
 		}
-		r := rev.get("/evidence/"+f.id+"/download").want(t, http.StatusOK, "download")
+		r := p.admin.get("/evidence/"+f.id+"/download").want(t, http.StatusOK, "download")
 		if r.body != string(f.content) {
 			t.Errorf("evidence %s: download differs from the upload (%d bytes, want %d)", f.id, len(r.body), len(f.content))
 		}
 		if f.isPNG {
-			r := rev.get("/evidence/"+f.id+"/preview").want(t, http.StatusOK, "preview")
+			r := p.admin.get("/evidence/"+f.id+"/preview").want(t, http.StatusOK, "preview")
 			if strings.Contains(strings.ToLower(r.body), "canary-") {
 				t.Errorf("evidence %s: the preview still carries the PNG's text metadata", f.id)
 			}

@@ -19,13 +19,14 @@ var templates embed.FS
 
 // Handlers serve the evidence pages.
 type Handlers struct {
-	web   *web.Server
-	store *Store
-	audit *audit.Log
+	web     *web.Server
+	store   *Store
+	audit   *audit.Log
+	visible VisibleThrough
 }
 
 // Register adds the evidence routes.
-func Register(s *web.Server, st *Store, a *audit.Log) {
+func Register(s *web.Server, st *Store, a *audit.Log) *Handlers {
 	h := &Handlers{web: s, store: st, audit: a}
 	s.AddPages("evidence", templates, "templates/*.html")
 	s.Router.Handle("GET /evidence", web.AtLeast(auth.Documenter), h.list)
@@ -33,10 +34,50 @@ func Register(s *web.Server, st *Store, a *audit.Log) {
 	s.Router.Handle("GET /evidence/{id}", web.AtLeast(auth.Documenter), h.show)
 	s.Router.Handle("GET /evidence/{id}/preview", web.AtLeast(auth.Documenter), h.preview)
 	s.Router.Handle("GET /evidence/{id}/download", web.AtLeast(auth.Reviewer), h.download)
+	return h
+}
+
+// VisibleThrough says whether the account of r may see a record that the
+// evidence file is attached to. The incident package provides it, so that
+// a file is never more visible than the records it belongs to.
+type VisibleThrough func(r *http.Request, evidenceID string) (bool, error)
+
+// SetVisibility installs the record-based visibility check.
+func (h *Handlers) SetVisibility(fn VisibleThrough) { h.visible = fn }
+
+// mayRead answers 404 itself and returns false when the signed-in account
+// may not see the file: only its uploader, coordinators and up, and those
+// who may see a record it is attached to.
+func (h *Handlers) mayRead(w http.ResponseWriter, r *http.Request, id string) bool {
+	owner, err := h.store.Owner(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		h.web.Error(w, r, http.StatusNotFound)
+		return false
+	}
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return false
+	}
+	u := web.User(r)
+	if owner == u.ID || u.Role.AtLeast(auth.Coordinator) {
+		return true
+	}
+	if h.visible != nil {
+		ok, err := h.visible(r, id)
+		if err != nil {
+			h.web.ServerError(w, r, err)
+			return false
+		}
+		if ok {
+			return true
+		}
+	}
+	h.web.Error(w, r, http.StatusNotFound)
+	return false
 }
 
 func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
-	files, err := h.store.List(r.Context())
+	files, err := h.listFor(r)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
@@ -86,7 +127,7 @@ func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) uploadFailed(w http.ResponseWriter, r *http.Request, key string, status int) {
-	files, err := h.store.List(r.Context())
+	files, err := h.listFor(r)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
@@ -105,6 +146,9 @@ type showData struct {
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
+	if !h.mayRead(w, r, r.PathValue("id")) {
+		return
+	}
 	ctx := r.Context()
 	f, _, err := h.store.Stat(ctx, r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
@@ -140,6 +184,9 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) download(w http.ResponseWriter, r *http.Request) {
+	if !h.mayRead(w, r, r.PathValue("id")) {
+		return
+	}
 	f, rc, err := h.store.Open(r.Context(), r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
 		h.web.Error(w, r, http.StatusNotFound)
@@ -195,6 +242,9 @@ func extValue(s string) string {
 }
 
 func (h *Handlers) preview(w http.ResponseWriter, r *http.Request) {
+	if !h.mayRead(w, r, r.PathValue("id")) {
+		return
+	}
 	data, ctype, err := h.store.Derivative(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoDerivative):
@@ -207,4 +257,14 @@ func (h *Handlers) preview(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", "inline")
 	w.Write(data)
+}
+
+// listFor lists the files the account uploaded, or every file for
+// coordinators and up; files of records reach others through the records.
+func (h *Handlers) listFor(r *http.Request) ([]*File, error) {
+	u := web.User(r)
+	if u.Role.AtLeast(auth.Coordinator) {
+		return h.store.List(r.Context(), 0)
+	}
+	return h.store.List(r.Context(), u.ID)
 }

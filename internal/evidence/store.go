@@ -278,9 +278,20 @@ func (s *Store) openBlob(id string, key []byte) (io.ReadCloser, error) {
 	return readCloser{d, fh}, nil
 }
 
-// List returns every file, newest first (names decrypted).
-func (s *Store) List(ctx context.Context) ([]*File, error) {
-	rows, err := s.DB.Query(ctx, "SELECT id FROM evidence ORDER BY created_at DESC, id")
+// Owner returns the account that uploaded a file.
+func (s *Store) Owner(ctx context.Context, id string) (int64, error) {
+	var by int64
+	err := s.DB.QueryRow(ctx, "SELECT created_by FROM evidence WHERE id = ?", id).Scan(&by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return by, err
+}
+
+// List returns the files uploaded by createdBy (0 for everyone's), newest
+// first, names decrypted.
+func (s *Store) List(ctx context.Context, createdBy int64) ([]*File, error) {
+	rows, err := s.DB.Query(ctx, "SELECT id FROM evidence WHERE ? = 0 OR created_by = ? ORDER BY created_at DESC, id", createdBy, createdBy)
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,16 @@ func Register(s *web.Server, st *Store, v *Vocab, t *Teams, ev *evidence.Store, 
 	return h
 }
 
+// EvidenceVisible is the evidence pages' record-based check: a file is
+// visible to whoever may see a record it is attached to.
+func (h *Handlers) EvidenceVisible(r *http.Request, evidenceID string) (bool, error) {
+	v, err := h.viewer(r.Context(), web.User(r))
+	if err != nil {
+		return false, err
+	}
+	return h.store.EvidenceVisible(r.Context(), evidenceID, v)
+}
+
 // viewer builds the access view of the signed-in account.
 func (h *Handlers) viewer(ctx context.Context, u *auth.User) (Viewer, error) {
 	teams, err := h.teams.Of(ctx, u.ID)

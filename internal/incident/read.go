@@ -453,3 +453,13 @@ func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
 	}
 	return len(order), nil
 }
+
+// EvidenceVisible says whether v may see an incident that the evidence
+// file is attached to.
+func (s *Store) EvidenceVisible(ctx context.Context, evidenceID string, v Viewer) (bool, error) {
+	cond, args := v.visible()
+	var n int
+	err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE id IN (SELECT incident_id FROM incident_evidence WHERE evidence_id = ?) AND "+cond,
+		append([]any{evidenceID}, args...)...).Scan(&n)
+	return n > 0, err
+}
