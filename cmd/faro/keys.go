@@ -211,12 +211,7 @@ func sealOnSignal(ctx context.Context, a *app.App) {
 		case <-ctx.Done():
 			return
 		case <-ch:
-			if !a.Vault.Sealed() {
-				if err := a.Audit.Record(ctx, audit.Entry{Action: audit.Seal, RecordType: "vault", RecordID: "1"}); err != nil {
-					a.Log.Error("audit of seal failed", "err", err)
-				}
-			}
-			a.Vault.Seal()
+			a.SealAll(ctx, 0)
 			a.Log.Warn("sealed on signal: keys wiped from memory")
 		}
 	}

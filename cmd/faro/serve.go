@@ -90,8 +90,10 @@ func serveUntilDone(ctx context.Context, a *app.App, ln net.Listener, log *slog.
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	a.SweepUploads(ctx)
 	go a.RunMaintenance(mctx)
 	go sealOnSignal(mctx, a)
+	go a.WatchSeals(mctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

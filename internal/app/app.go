@@ -57,6 +57,7 @@ type App struct {
 	Vocab     *incident.Vocab
 	Teams     *incident.Teams
 	Web       *web.Server
+	seal      sealState
 	Log       *slog.Logger
 }
 
@@ -115,23 +116,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		evDir = filepath.Join(cfg.DataDir, "evidence")
 	}
 	ev := evidence.New(evDir, db, v, log)
-	// Remove what uploads interrupted by a crash left behind. SQLite is
-	// served by one process, so anything older than this start is
-	// abandoned; on PostgreSQL another process may be mid-upload.
-	sweepBefore := ev.Started()
-	if db.Dialect == store.Postgres {
-		sweepBefore = sweepBefore.Add(-time.Hour)
-	}
-	if n, err := ev.Sweep(ctx, sweepBefore); err != nil {
-		cfg.Log.Warn("evidence sweep failed", "err", err)
-	} else if n > 0 {
-		cfg.Log.Info("removed abandoned upload files", "count", n)
-	}
-	sealing.Register(srv, v, log)
+	var app *App // sealing needs SealAll; app is complete before any request
+	sealing.Register(srv, v, log, func(ctx context.Context, actor int64) { app.SealAll(ctx, actor) })
 	home.Register(srv)
 	account.Register(srv)
 	evPages := evidence.Register(srv, ev, log)
-	app := &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
+	app = &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
 	app.Incidents = incident.NewStore(db, v, log, search.New(), search.New())
 	app.Vocab = &incident.Vocab{DB: db, Audit: log}
 	app.Teams = &incident.Teams{DB: db, Audit: log}
@@ -143,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	v.OnUnseal(func() {
 		// argon2id just took 128 MiB; give it back rather than hold it.
 		debug.FreeOSMemory()
+		app.noteUnseal()
 		go app.rebuildIndex(context.Background())
 	})
 	v.OnSeal(func() { app.Incidents.Index.Reset(); app.Incidents.Clear.Reset() })
@@ -236,6 +227,12 @@ func (a *App) VerifyEvidence(ctx context.Context) (int, []string, error) {
 func (a *App) rebuildIndex(ctx context.Context) {
 	start := time.Now()
 	n, err := a.Incidents.RebuildIndex(ctx)
+	if a.Vault.Sealed() {
+		// Sealed while building: drop what was decrypted before the seal.
+		a.Incidents.Index.Reset()
+		a.Incidents.Clear.Reset()
+		return
+	}
 	if err != nil {
 		a.Log.Error("search index build failed", "err", err)
 		return
@@ -245,3 +242,20 @@ func (a *App) rebuildIndex(ctx context.Context) {
 
 // RebuildIndex builds the search index now and waits for it (tests, demo).
 func (a *App) RebuildIndex(ctx context.Context) (int, error) { return a.Incidents.RebuildIndex(ctx) }
+
+// SweepUploads removes what uploads interrupted by a crash left behind.
+// Only the server calls it, at start: SQLite is served by one process, so
+// anything older than this start is abandoned; on PostgreSQL another
+// process may be mid-upload, so only files older than an hour go. Command
+// line tools never sweep: a server may be uploading while they run.
+func (a *App) SweepUploads(ctx context.Context) {
+	before := a.Evidence.Started()
+	if a.DB.Dialect == store.Postgres {
+		before = before.Add(-time.Hour)
+	}
+	if n, err := a.Evidence.Sweep(ctx, before); err != nil {
+		a.Log.Warn("evidence sweep failed", "err", err)
+	} else if n > 0 {
+		a.Log.Info("removed abandoned upload files", "count", n)
+	}
+}

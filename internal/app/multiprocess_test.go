@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/faro-project/faro/internal/app"
 	"github.com/faro-project/faro/internal/app/apptest"
@@ -76,5 +77,28 @@ func TestTwoProcessesShareOnePostgres(t *testing.T) {
 	}
 	if _, err := a1.Auth.UserByLogin(ctx, "second"); err != nil {
 		t.Errorf("account made on process 2 unknown to process 1: %v", err)
+	}
+	// "Seal now" on one process seals the other within seconds.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a2.WatchSeals(wctx)
+	a1.SealAll(ctx, 0)
+	if !a1.Vault.Sealed() {
+		t.Fatal("process 1 not sealed")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !a2.Vault.Sealed() {
+		if time.Now().After(deadline) {
+			t.Fatal("process 2 still unsealed 10 s after process 1 sealed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Unsealing process 2 again does not re-trigger the old seal.
+	if err := a2.Vault.UnsealPassphrase(ctx, apptest.Passphrase); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if a2.Vault.Sealed() {
+		t.Error("process 2 sealed again by an old seal")
 	}
 }

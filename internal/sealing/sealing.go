@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
@@ -22,14 +23,21 @@ var templates embed.FS
 
 // Handlers serve the unseal and seal pages.
 type Handlers struct {
-	web   *web.Server
-	vault *vault.Vault
-	audit *audit.Log
+	web     *web.Server
+	vault   *vault.Vault
+	audit   *audit.Log
+	sealAll func(ctx context.Context, actor int64)
+	// oneAtATime bounds the public unseal page to one key derivation
+	// (128 MiB of argon2id) at a time: fifty parallel guesses must not
+	// exhaust memory, and guessing gets no faster by asking in parallel.
+	oneAtATime sync.Mutex
 }
 
 // Register adds the routes and installs the sealed gate.
-func Register(s *web.Server, v *vault.Vault, a *audit.Log) {
-	h := &Handlers{web: s, vault: v, audit: a}
+// sealAll seals every process sharing the database; it must seal this
+// one even when nothing else works.
+func Register(s *web.Server, v *vault.Vault, a *audit.Log, sealAll func(ctx context.Context, actor int64)) {
+	h := &Handlers{web: s, vault: v, audit: a, sealAll: sealAll}
 	s.AddPages("sealing", templates, "templates/*.html")
 	s.Router.Handle("GET /unseal", web.Public, h.unsealForm)
 	s.Router.Handle("POST /unseal", web.Public, h.unseal)
@@ -110,7 +118,13 @@ func (h *Handlers) unseal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Method == vault.Passphrase {
+		if !h.oneAtATime.TryLock() {
+			w.Header().Set("Retry-After", "5")
+			h.web.Error(w, r, http.StatusTooManyRequests)
+			return
+		}
 		err = h.vault.UnsealPassphrase(r.Context(), secret)
+		h.oneAtATime.Unlock()
 	} else {
 		var prog vault.Progress
 		prog, err = h.vault.AddShare(r.Context(), secret)
@@ -156,11 +170,9 @@ func unsealErrorKey(err error) (string, bool) {
 	return "", false
 }
 
+// sealNow never fails open: a slow or broken database may cost the audit
+// entry, never the seal.
 func (h *Handlers) sealNow(w http.ResponseWriter, r *http.Request) {
-	if err := h.audit.Record(r.Context(), audit.Entry{Actor: web.User(r).ID, Action: audit.Seal, RecordType: "vault", RecordID: "1"}); err != nil {
-		h.web.ServerError(w, r, err)
-		return
-	}
-	h.vault.Seal()
+	h.sealAll(r.Context(), web.User(r).ID)
 	h.web.Redirect(w, r, "/unseal", "")
 }
