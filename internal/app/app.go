@@ -238,6 +238,9 @@ func (a *App) rebuildIndex(ctx context.Context) {
 		return
 	}
 	a.Log.Info("search index built", "records", n, "ms", time.Since(start).Milliseconds())
+	// The build held every decrypted text at once; return that memory now
+	// rather than over minutes.
+	debug.FreeOSMemory()
 }
 
 // RebuildIndex builds the search index now and waits for it (tests, demo).
