@@ -152,6 +152,9 @@ func (a *App) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
+		if err := a.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("refreshing query statistics failed", "err", err)
+		}
 		if err := a.Auth.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("purge expired sessions", "err", err)
 		}

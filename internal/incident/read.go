@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/store"
 )
 
 // Viewer is who is asking, for access rules.
@@ -212,9 +213,6 @@ type Filter struct {
 	Page, PerPage int
 }
 
-// maxSearchHits bounds the ids a free-text search hands to SQL.
-const maxSearchHits = 5000
-
 // Summary is a list row: no encrypted field.
 type Summary struct {
 	ID            int64
@@ -323,15 +321,23 @@ func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, e
 // Encrypted words match only records whose encrypted fields the viewer
 // may read: all of them for reviewers and up, their own otherwise.
 func (s *Store) searchCondition(q string, v Viewer) (string, []any, bool) {
+	// Every hit goes to SQL as one JSON array parameter: a common word
+	// can match half the records, more than any placeholder list allows,
+	// and cutting the list would silently drop results.
 	in := func(ids []int64) (string, []any) {
-		if len(ids) > maxSearchHits {
-			ids = ids[:maxSearchHits]
-		}
-		args := make([]any, len(ids))
+		b := make([]byte, 0, 18*len(ids)+2)
+		b = append(b, '[')
 		for i, id := range ids {
-			args[i] = id
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
 		}
-		return "id IN (" + placeholders(len(ids)) + ")", args
+		b = append(b, ']')
+		if s.DB.Dialect == store.Postgres {
+			return "id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)", []any{string(b)}
+		}
+		return "id IN (SELECT value FROM json_each(?))", []any{string(b)}
 	}
 	full := s.Index.Search(q)
 	if v.Sensitive {

@@ -94,3 +94,24 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	err := db.write.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&s)
 	return s, err
 }
+
+// Optimize refreshes the query planner's statistics. Without them SQLite
+// picks the status index for lists where nearly every row is submitted and
+// sorts the whole table for each page. PostgreSQL's autovacuum does this
+// on its own.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	var analysed int
+	if err := db.write.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").Scan(&analysed); err != nil {
+		return err
+	}
+	if analysed == 0 {
+		// Never analysed: a full ANALYZE takes about 60 ms at 100k records.
+		_, err := db.write.ExecContext(ctx, "ANALYZE")
+		return err
+	}
+	_, err := db.write.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	return err
+}
