@@ -85,45 +85,17 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	h.web.Render(w, r, http.StatusOK, "evidence/list", h.web.NewPage(r, "evidence.title", files))
 }
 
-// upload streams the first file part of a multipart body into the store:
-// the body is never parsed into memory or into Go's temporary files
-// (which would leave plaintext on disk).
+// upload stores one file and shows it.
 func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, h.store.MaxSize+1<<20)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		h.uploadFailed(w, r, "evidence.error.nofile", http.StatusBadRequest)
-		return
+	f, refused, err := h.store.Receive(w, r)
+	switch {
+	case err != nil:
+		h.web.ServerError(w, r, err)
+	case refused != nil:
+		h.uploadFailed(w, r, refused.Key, refused.Status)
+	default:
+		h.web.Redirect(w, r, "/evidence/"+f.ID, "evidence.uploaded")
 	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			h.uploadFailed(w, r, "evidence.error.broken", http.StatusBadRequest)
-			return
-		}
-		if part.FormName() != "file" || part.FileName() == "" {
-			part.Close()
-			continue
-		}
-		f, err := h.store.Put(r.Context(), part, part.FileName())
-		part.Close()
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.Is(err, ErrTooLarge), errors.As(err, &tooBig):
-			h.uploadFailed(w, r, "evidence.error.too_large", http.StatusRequestEntityTooLarge)
-		case errors.Is(err, ErrEmpty):
-			h.uploadFailed(w, r, "evidence.error.empty", http.StatusUnprocessableEntity)
-		case err != nil:
-			h.web.ServerError(w, r, err)
-		default:
-			h.web.Redirect(w, r, "/evidence/"+f.ID, "evidence.uploaded")
-		}
-		return
-	}
-	h.uploadFailed(w, r, "evidence.error.nofile", http.StatusUnprocessableEntity)
 }
 
 func (h *Handlers) uploadFailed(w http.ResponseWriter, r *http.Request, key string, status int) {

@@ -2,15 +2,12 @@ package incident
 
 import (
 	"encoding/json"
-	"errors"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/faro-project/faro/internal/auth"
-	"github.com/faro-project/faro/internal/evidence"
 	"github.com/faro-project/faro/internal/web"
 )
 
@@ -411,50 +408,25 @@ func (h *Handlers) attach(w http.ResponseWriter, r *http.Request) {
 		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.evidence.MaxSize+1<<20)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		h.attachFailed(w, r, inc, "evidence.error.nofile", http.StatusBadRequest)
+	f, refused, err := h.evidence.Receive(w, r)
+	switch {
+	case err != nil:
+		h.web.ServerError(w, r, err)
+		return
+	case refused != nil:
+		h.attachFailed(w, r, inc, refused.Key, refused.Status)
 		return
 	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			h.attachFailed(w, r, inc, "evidence.error.broken", http.StatusBadRequest)
-			return
-		}
-		if part.FormName() != "file" || part.FileName() == "" {
-			part.Close()
-			continue
-		}
-		f, err := h.evidence.Put(r.Context(), part, part.FileName())
-		part.Close()
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.Is(err, evidence.ErrTooLarge), errors.As(err, &tooBig):
-			h.attachFailed(w, r, inc, "evidence.error.too_large", http.StatusRequestEntityTooLarge)
-		case errors.Is(err, evidence.ErrEmpty):
-			h.attachFailed(w, r, inc, "evidence.error.empty", http.StatusUnprocessableEntity)
-		case err != nil:
-			h.web.ServerError(w, r, err)
-		default:
-			if err := h.store.AttachEvidence(r.Context(), inc.ID, f.ID); err != nil {
-				h.web.ServerError(w, r, err)
-				return
-			}
-			if r.Header.Get("Accept") == "application/json" {
-				w.Header().Set("Content-Type", "application/json")
-				json.NewEncoder(w).Encode(map[string]string{"id": f.ID, "sha256": f.SHA256})
-				return
-			}
-			h.web.Redirect(w, r, "/incidents/"+itoa(inc.ID)+"/edit?step=4", "evidence.uploaded")
-		}
+	if err := h.store.AttachEvidence(r.Context(), inc.ID, f.ID); err != nil {
+		h.web.ServerError(w, r, err)
 		return
 	}
-	h.attachFailed(w, r, inc, "evidence.error.nofile", http.StatusUnprocessableEntity)
+	if r.Header.Get("Accept") == "application/json" {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"id": f.ID, "sha256": f.SHA256})
+		return
+	}
+	h.web.Redirect(w, r, "/incidents/"+itoa(inc.ID)+"/edit?step=4", "evidence.uploaded")
 }
 
 func (h *Handlers) attachFailed(w http.ResponseWriter, r *http.Request, inc *Incident, key string, status int) {
