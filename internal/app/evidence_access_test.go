@@ -52,7 +52,7 @@ func TestEvidenceFollowsRecordAccess(t *testing.T) {
 	if err := a.Incidents.Create(up, inc, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Incidents.AttachEvidence(up, inc.ID, attached.ID); err != nil {
+	if err := a.Incidents.AttachEvidence(up, inc.ID, attached.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler())

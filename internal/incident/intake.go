@@ -408,6 +408,17 @@ func (h *Handlers) attach(w http.ResponseWriter, r *http.Request) {
 		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
+	// The testimony comes in the URL: the multipart body is streamed,
+	// never parsed into a form.
+	var testimonyID int64
+	if v := r.URL.Query().Get("testimony"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || !hasTestimony(inc, id) {
+			h.web.Error(w, r, http.StatusNotFound)
+			return
+		}
+		testimonyID = id
+	}
 	f, refused, err := h.evidence.Receive(w, r)
 	switch {
 	case err != nil:
@@ -417,7 +428,7 @@ func (h *Handlers) attach(w http.ResponseWriter, r *http.Request) {
 		h.attachFailed(w, r, inc, refused.Key, refused.Status)
 		return
 	}
-	if err := h.store.AttachEvidence(r.Context(), inc.ID, f.ID); err != nil {
+	if err := h.store.AttachEvidence(r.Context(), inc.ID, f.ID, testimonyID); err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
@@ -426,7 +437,20 @@ func (h *Handlers) attach(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"id": f.ID, "sha256": f.SHA256})
 		return
 	}
-	h.web.Redirect(w, r, "/incidents/"+itoa(inc.ID)+"/edit?step=4", "evidence.uploaded")
+	back := "/incidents/" + itoa(inc.ID) + "/edit?step=4"
+	if testimonyID != 0 {
+		back = "/incidents/" + itoa(inc.ID) + "/edit?step=3"
+	}
+	h.web.Redirect(w, r, back, "evidence.uploaded")
+}
+
+func hasTestimony(inc *Incident, id int64) bool {
+	for _, t := range inc.Testimonies {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Handlers) attachFailed(w http.ResponseWriter, r *http.Request, inc *Incident, key string, status int) {

@@ -108,4 +108,5 @@ type Testimony struct {
 	ConsentHow      string
 	CreatedBy       int64
 	CreatedAt       time.Time
+	Evidence        []string // evidence files attached to this testimony
 }

@@ -125,17 +125,26 @@ func (s *Store) Get(ctx context.Context, id int64, v Viewer) (*Incident, error) 
 	if inc.Testimonies, err = s.testimonies(ctx, id, sensitive); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, "SELECT evidence_id FROM incident_evidence WHERE incident_id = ? ORDER BY evidence_id", id)
+	rows, err := s.DB.Query(ctx, "SELECT evidence_id, testimony_id FROM incident_evidence WHERE incident_id = ? ORDER BY evidence_id", id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	byTestimony := map[int64]*Testimony{}
+	for _, t := range inc.Testimonies {
+		byTestimony[t.ID] = t
+	}
 	for rows.Next() {
 		var e string
-		if err := rows.Scan(&e); err != nil {
+		var tid int64
+		if err := rows.Scan(&e, &tid); err != nil {
 			return nil, err
 		}
-		inc.Evidence = append(inc.Evidence, e)
+		if t := byTestimony[tid]; t != nil {
+			t.Evidence = append(t.Evidence, e)
+		} else {
+			inc.Evidence = append(inc.Evidence, e)
+		}
 	}
 	return inc, rows.Err()
 }

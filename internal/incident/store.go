@@ -419,10 +419,20 @@ func (s *Store) Submit(ctx context.Context, id int64) error {
 	})
 }
 
-// AttachEvidence links a stored evidence file to an incident.
-func (s *Store) AttachEvidence(ctx context.Context, incidentID int64, evidenceID string) error {
+// AttachEvidence links a stored evidence file to an incident, or to one of
+// its testimonies when testimonyID is not 0.
+func (s *Store) AttachEvidence(ctx context.Context, incidentID int64, evidenceID string, testimonyID int64) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO incident_evidence (incident_id, evidence_id) VALUES (?, ?)", incidentID, evidenceID); err != nil {
+		if testimonyID != 0 {
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM testimonies WHERE id = ? AND incident_id = ?", testimonyID, incidentID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO incident_evidence (incident_id, evidence_id, testimony_id) VALUES (?, ?, ?)", incidentID, evidenceID, testimonyID); err != nil {
 			return err
 		}
 		return s.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: audit.Update, RecordType: "incident", RecordID: strconv.FormatInt(incidentID, 10)})
