@@ -103,7 +103,7 @@ type summaryOut struct {
 
 type listOut struct {
 	Items   []summaryOut `json:"items"`
-	Total   int          `json:"total"`
+	Total   int          `json:"total"` // at most 10001, meaning more than 10000
 	Page    int          `json:"page"`
 	PerPage int          `json:"per_page"`
 }

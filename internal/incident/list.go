@@ -21,6 +21,7 @@ type listData struct {
 	PrevURL  string
 	NextURL  string
 	Drafts   bool
+	More     bool // more than CountCap matched
 }
 
 // parseFilter reads the list filters from the query string; invalid
@@ -94,6 +95,7 @@ func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, drafts boo
 		return
 	}
 	d.Pages = (d.Total + f.PerPage - 1) / f.PerPage
+	d.More = d.Total > CountCap
 	if f.Page > 1 {
 		d.PrevURL = pageURL(r, q, f.Page-1)
 	}
