@@ -87,6 +87,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	// Query statistics before the first list, not an hour later.
+	if err := db.Optimize(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	v := vault.New(db)
 	if cfg.KDF != nil {
 		v.KDF = *cfg.KDF
