@@ -227,17 +227,18 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// checkTeam refuses a team that does not exist (the database would).
-func (h *Handlers) checkTeam(w http.ResponseWriter, r *http.Request, inc *incident.Incident, errs map[string]string) bool {
-	if inc.TeamID == 0 || errs["team_id"] != "" {
+// checkTeam applies the pages' rule when a request sets or changes the
+// team: an existing team the caller belongs to (any, for coordinators).
+func (h *Handlers) checkTeam(w http.ResponseWriter, r *http.Request, inc *incident.Incident, before int64, errs map[string]string) bool {
+	if inc.TeamID == 0 || inc.TeamID == before || errs["team_id"] != "" {
 		return true
 	}
-	teams, err := h.teams.List(r.Context())
+	ok, err := h.teams.MayFileUnder(r.Context(), web.User(r), inc.TeamID)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return false
 	}
-	if !slices.ContainsFunc(teams, func(t *incident.Team) bool { return t.ID == inc.TeamID }) {
+	if !ok {
 		errs["team_id"] = "form.choose"
 	}
 	return true
@@ -258,7 +259,7 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 		h.malformed(w, r, err)
 		return
 	}
-	if !h.checkTeam(w, r, inc, errs) {
+	if !h.checkTeam(w, r, inc, 0, errs) {
 		return
 	}
 	if len(errs) > 0 {
@@ -290,12 +291,13 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 		h.web.ServerError(w, r, err)
 		return
 	}
+	before := inc.TeamID
 	errs, err := patchIncident(data, inc, snap)
 	if err != nil {
 		h.malformed(w, r, err)
 		return
 	}
-	if !h.checkTeam(w, r, inc, errs) {
+	if !h.checkTeam(w, r, inc, before, errs) {
 		return
 	}
 	if len(errs) > 0 {

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/web"
 )
 
@@ -169,7 +168,7 @@ func (h *Handlers) apply(r *http.Request, n int, inc *Incident, t *Testimony) (E
 	before := inc.TeamID
 	errs := ApplyStep(n, r.PostForm, inc, t, snap)
 	if n == StepWhatWhere && inc.TeamID != 0 && inc.TeamID != before {
-		ok, err := h.mayFileUnder(r, inc.TeamID)
+		ok, err := h.teams.MayFileUnder(r.Context(), web.User(r), inc.TeamID)
 		if err != nil {
 			return nil, err
 		}
@@ -179,22 +178,6 @@ func (h *Handlers) apply(r *http.Request, n int, inc *Incident, t *Testimony) (E
 		}
 	}
 	return errs, nil
-}
-
-// mayFileUnder says whether the signed-in account may put a record in a
-// team: an existing team it belongs to, or any team for coordinators.
-func (h *Handlers) mayFileUnder(r *http.Request, teamID int64) (bool, error) {
-	u := web.User(r)
-	teams, err := h.teams.List(r.Context())
-	if err != nil {
-		return false, err
-	}
-	for _, t := range teams {
-		if t.ID == teamID {
-			return u.Role.AtLeast(auth.Coordinator) || t.IsMember(u.ID), nil
-		}
-	}
-	return false, nil
 }
 
 func (h *Handlers) save(r *http.Request, n int, inc *Incident, t *Testimony) error {

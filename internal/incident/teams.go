@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/store"
 )
 
@@ -119,4 +120,20 @@ func (t *Teams) SetMember(ctx context.Context, teamID, userID int64, member bool
 		}
 		return t.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: audit.Update, RecordType: "team", RecordID: strconv.FormatInt(teamID, 10)})
 	})
+}
+
+// MayFileUnder says whether u may put a record in teamID: an existing team
+// they belong to, or any existing team for coordinators and up. The pages
+// and the API both ask here, so the rule cannot drift between them.
+func (t *Teams) MayFileUnder(ctx context.Context, u *auth.User, teamID int64) (bool, error) {
+	teams, err := t.List(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, tm := range teams {
+		if tm.ID == teamID {
+			return u.Role.AtLeast(auth.Coordinator) || tm.IsMember(u.ID), nil
+		}
+	}
+	return false, nil
 }
