@@ -69,6 +69,17 @@ func (h *Handlers) renderStep(w http.ResponseWriter, r *http.Request, status int
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
+// loadEditable is load for handlers that change the record: it also
+// answers 403 itself when the account may not edit it.
+func (h *Handlers) loadEditable(w http.ResponseWriter, r *http.Request) (*Incident, bool) {
+	inc, ok := h.load(w, r)
+	if ok && !canEdit(web.User(r), inc) {
+		h.web.Error(w, r, http.StatusForbidden)
+		return nil, false
+	}
+	return inc, ok
+}
+
 // firstTestimony is the testimony the intake form edits.
 func firstTestimony(inc *Incident) *Testimony {
 	if len(inc.Testimonies) > 0 {
@@ -102,12 +113,8 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) editForm(w http.ResponseWriter, r *http.Request) {
-	inc, ok := h.load(w, r)
+	inc, ok := h.loadEditable(w, r)
 	if !ok {
-		return
-	}
-	if !canEdit(web.User(r), inc) {
-		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
 	h.renderStep(w, r, http.StatusOK, h.web.NewPage(r, "incident.edit_title", nil), inc, firstTestimony(inc), step(r.URL.Query().Get("step")))
@@ -116,12 +123,8 @@ func (h *Handlers) editForm(w http.ResponseWriter, r *http.Request) {
 // saveStep validates and saves one step; with errors nothing is saved and
 // the step is shown again with what was typed.
 func (h *Handlers) saveStep(w http.ResponseWriter, r *http.Request) {
-	inc, ok := h.load(w, r)
+	inc, ok := h.loadEditable(w, r)
 	if !ok {
-		return
-	}
-	if !canEdit(web.User(r), inc) {
-		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
 	r.ParseForm()
@@ -192,12 +195,8 @@ func (h *Handlers) save(r *http.Request, n int, inc *Incident, t *Testimony) err
 // posts the form every few seconds and when the connection returns). It
 // answers JSON: which fields could not be kept and why.
 func (h *Handlers) autosave(w http.ResponseWriter, r *http.Request) {
-	inc, ok := h.load(w, r)
+	inc, ok := h.loadEditable(w, r)
 	if !ok {
-		return
-	}
-	if !canEdit(web.User(r), inc) {
-		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
 	r.ParseForm()
@@ -383,12 +382,8 @@ func incomplete(inc *Incident) string {
 
 // attach streams an uploaded file into the evidence store and links it.
 func (h *Handlers) attach(w http.ResponseWriter, r *http.Request) {
-	inc, ok := h.load(w, r)
+	inc, ok := h.loadEditable(w, r)
 	if !ok {
-		return
-	}
-	if !canEdit(web.User(r), inc) {
-		h.web.Error(w, r, http.StatusForbidden)
 		return
 	}
 	// The testimony comes in the URL: the multipart body is streamed,
