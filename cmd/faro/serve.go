@@ -94,6 +94,7 @@ func serveUntilDone(ctx context.Context, a *app.App, ln net.Listener, log *slog.
 	go a.RunMaintenance(mctx)
 	go sealOnSignal(mctx, a)
 	go a.WatchSeals(mctx)
+	a.RunWorkers(mctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -22,6 +22,8 @@ import (
 	"github.com/faro-project/faro/internal/i18n"
 	"github.com/faro-project/faro/internal/incident"
 	"github.com/faro-project/faro/internal/migrations"
+	"github.com/faro-project/faro/internal/notify"
+	"github.com/faro-project/faro/internal/publish"
 	"github.com/faro-project/faro/internal/sealing"
 	"github.com/faro-project/faro/internal/search"
 	"github.com/faro-project/faro/internal/store"
@@ -43,7 +45,11 @@ type Config struct {
 	// EvidenceDir holds encrypted evidence files; default DataDir/evidence.
 	// Processes sharing one PostgreSQL database must share this directory.
 	EvidenceDir string
-	Log         *slog.Logger
+	// Notify configures the outbound channels of the case desk.
+	Notify notify.Config
+	// Publish configures how own records are coarsened for publication.
+	Publish publish.Config
+	Log     *slog.Logger
 }
 
 // App is a running Faro instance's parts.
@@ -59,6 +65,8 @@ type App struct {
 	Web       *web.Server
 	seal      sealState
 	Log       *slog.Logger
+	caseDeskParts
+	publishParts
 }
 
 // New opens and migrates the database and builds the web server.
@@ -133,6 +141,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	incPages := incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)
 	evPages.SetVisibility(incPages.EvidenceVisible)
 	api.Register(srv, app.Incidents, app.Vocab, app.Teams, log, v.Sealed) // after sealing.Register: wraps its gate
+	if err := app.wireCaseDesk(ctx, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := app.wirePublish(ctx, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The search index holds decrypted words: build it when the keys
 	// arrive, drop it when they go.
 	v.OnUnseal(func() {
@@ -269,4 +285,12 @@ func (a *App) SweepUploads(ctx context.Context) {
 	} else if n > 0 {
 		a.Log.Info("removed abandoned upload files", "count", n)
 	}
+}
+
+// RunWorkers runs the background work of the domains (deliveries,
+// escalations, the live board, publication) until ctx ends. The server
+// and the demo call it; command line tools do not.
+func (a *App) RunWorkers(ctx context.Context) {
+	go a.runCaseDesk(ctx)
+	go a.runPublish(ctx)
 }

@@ -70,6 +70,17 @@ var (
 	coordinators = expect{login, deny, deny, deny, allow, allow, enrol, login}
 )
 
+// addRows adds a domain's rows to the matrix; each domain's routes may keep
+// their rows in a file of their own (authz_<domain>_test.go, from init).
+func addRows(rows map[string]expect) {
+	for pattern, e := range rows {
+		if _, dup := authzMatrix[pattern]; dup {
+			panic("authz matrix: two rows for " + pattern)
+		}
+		authzMatrix[pattern] = e
+	}
+}
+
 // authzMatrix is THE authorization matrix: one row per registered route.
 // A new route without a row fails TestAuthorizationMatrix, and so does a
 // row whose route is gone.

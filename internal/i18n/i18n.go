@@ -50,7 +50,7 @@ var rtl = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true, "ps": 
 // Load reads the embedded catalogues.
 func Load() (*Bundle, error) { return LoadFS(catalogFS, "catalog") }
 
-// LoadFS reads every <lang>.json under dir.
+// LoadFS reads every <lang>.json and <area>.<lang>.json under dir.
 func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 	files, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
@@ -66,9 +66,20 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 		if err := json.Unmarshal(data, &cat); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", f, err)
 		}
-		lang := strings.TrimSuffix(path.Base(f), ".json")
-		b.catalogs[lang] = cat
-		b.langs = append(b.langs, lang)
+		// <lang>.json or <area>.<lang>.json: each domain may keep its own
+		// file, merged into one catalogue per language.
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		lang := name[strings.LastIndex(name, ".")+1:]
+		if b.catalogs[lang] == nil {
+			b.catalogs[lang] = map[string]Message{}
+			b.langs = append(b.langs, lang)
+		}
+		for k, m := range cat {
+			if _, dup := b.catalogs[lang][k]; dup {
+				return nil, fmt.Errorf("catalogue %s: key %q is also in another %s file", f, k, lang)
+			}
+			b.catalogs[lang][k] = m
+		}
 	}
 	if _, ok := b.catalogs[Fallback]; !ok {
 		return nil, fmt.Errorf("no %s catalogue", Fallback)

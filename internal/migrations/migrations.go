@@ -16,6 +16,11 @@ func All() []store.Migration {
 		{Version: 1, Name: "accounts and sessions", Up: accounts},
 		{Version: 2, Name: "vault and audit log", Up: vaultAndAudit},
 		{Version: 3, Name: "teams, vocabularies, incidents and testimonies", Up: incidents},
+		{Version: 4, Name: "incident list indexes", Up: incidentListIndexes},
+		{Version: 5, Name: "durable jobs", Up: jobs},
+		{Version: 6, Name: "case desk", Up: caseDesk},
+		{Version: 7, Name: "responders, alert rules and deliveries", Up: alerting},
+		{Version: 8, Name: "publication and open data", Up: publication},
 	}
 }
 
