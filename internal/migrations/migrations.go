@@ -19,8 +19,9 @@ func All() []store.Migration {
 		{Version: 4, Name: "incident list indexes", Up: incidentListIndexes},
 		{Version: 5, Name: "durable jobs", Up: jobs},
 		{Version: 6, Name: "case desk", Up: caseDesk},
-		{Version: 7, Name: "responders, alert rules and deliveries", Up: alerting},
+		{Version: 7, Name: "responders, channels and message templates", Up: responders},
 		{Version: 8, Name: "publication and open data", Up: publication},
+		{Version: 9, Name: "alert rules, deliveries and broadcast alerts", Up: alerting},
 	}
 }
 

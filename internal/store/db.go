@@ -39,7 +39,13 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	dsn     string
 }
+
+// DSN is the address the database was opened with, for a component that
+// needs a connection of its own (PostgreSQL LISTEN). It may hold a
+// password: never log it.
+func (db *DB) DSN() string { return db.dsn }
 
 // Querier is what both *DB and *Tx offer for reads and writes.
 type Querier interface {
@@ -51,10 +57,16 @@ type Querier interface {
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL
 // selects PostgreSQL, anything else is taken as a SQLite file path.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	open := openSQLite
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return openPostgres(ctx, dsn)
+		open = openPostgres
 	}
-	return openSQLite(ctx, dsn)
+	db, err := open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.dsn = dsn
+	return db, nil
 }
 
 // Close closes every connection.
@@ -95,7 +107,13 @@ type Tx struct {
 	Dialect Dialect
 	tx      *sql.Tx
 	rebind  func(string) string
+	after   []func()
 }
+
+// AfterCommit runs fn once the transaction has committed, and never if it
+// rolls back: the place to wake job workers or tell live pages about a
+// change, which must not happen for a write that did not land.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(ctx, t.rebind(query), args...)
@@ -123,7 +141,13 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 		if err := fn(tx); err != nil {
 			return errors.Join(err, ignoreDone(sqlTx.Rollback()))
 		}
-		return sqlTx.Commit()
+		if err := sqlTx.Commit(); err != nil {
+			return err
+		}
+		for _, f := range tx.after {
+			f()
+		}
+		return nil
 	})
 }
 

@@ -183,3 +183,23 @@ func TestSQLiteBusyWriterWaits(t *testing.T) {
 		})
 	}
 }
+
+func TestAfterCommitRunsOnlyOnCommit(t *testing.T) {
+	storetest.Each(t, nil, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ran []string
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			tx.AfterCommit(func() { ran = append(ran, "committed") })
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_ = db.InTx(ctx, func(tx *store.Tx) error {
+			tx.AfterCommit(func() { ran = append(ran, "rolled back") })
+			return errors.New("refuse")
+		})
+		if len(ran) != 1 || ran[0] != "committed" {
+			t.Fatalf("after-commit hooks ran: %v", ran)
+		}
+	})
+}
