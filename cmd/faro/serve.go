@@ -17,6 +17,8 @@ type serveFlags struct {
 	listen, data, database, instance, baseURL string
 	secureCookies, trustProxy                 bool
 	logLevel                                  levelFlag
+	channels                                  channelFlags
+	publish                                   publishFlags
 }
 
 func (f *serveFlags) register(fs interface {
@@ -37,9 +39,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs)
 	fs.StringVar(&f.data, "data", "./faro-data", "data directory (SQLite database, evidence files)")
 	fs.Var(&f.logLevel, "log-level", "`level` of logging: debug, info, warn or error (default info)")
+	f.channels.register(fs)
+	f.publish.register(fs)
 	var u unsealFlags
 	u.register(fs)
-	if err := parseFlags(fs, args, "database"); err != nil {
+	if err := parseFlags(fs, args, append([]string{"database"}, channelSecrets...)...); err != nil {
 		return err
 	}
 	log := newLogger(stderr, &f.logLevel)
@@ -71,7 +75,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func (f *serveFlags) appConfig(log *slog.Logger) app.Config {
-	cfg := app.Config{DataDir: f.data, Database: f.database, Log: log}
+	cfg := app.Config{DataDir: f.data, Database: f.database, Log: log,
+		Notify: f.channels.cfg, Publish: f.publish.cfg}
 	cfg.Web.InstanceName = f.instance
 	cfg.Web.SecureCookies = f.secureCookies
 	cfg.Web.TrustProxy = f.trustProxy

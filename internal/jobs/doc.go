@@ -1,0 +1,25 @@
+// Package jobs is Faro's durable job queue: deliveries to rescue centres
+// and escalations ("nobody acknowledged in 15 minutes") are rows in the
+// jobs table, so they survive kill -9 and restarts.
+//
+// Guarantees (the same as riverqueue/river's, on our own table because
+// Faro's SQLite store has one writer connection):
+//
+//   - A job is enqueued inside the caller's transaction: it exists if and
+//     only if the change that caused it committed.
+//   - A Handler (network side effects) runs at least once: a job is
+//     claimed in one short transaction with a lease, the handler runs with
+//     no transaction open, and a second short transaction records the
+//     outcome. A worker that dies leaves a lease that expires; the job is
+//     then claimed again.
+//   - A TxHandler (database-only effects) runs exactly once in effect: its
+//     writes commit in the same transaction that marks the job done, and
+//     that transaction only commits while this worker still holds the
+//     claim (the attempt number fences a worker whose lease was taken
+//     over). A crash before the commit leaves no effect and the job is
+//     retried.
+//   - On PostgreSQL several processes may run queues on one database:
+//     FOR UPDATE SKIP LOCKED gives each due job to one claimer.
+//
+// Times in the table are Unix milliseconds.
+package jobs

@@ -1,0 +1,215 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/faro-project/faro/internal/store"
+)
+
+// finishTimeout bounds the transaction that records an outcome. It runs
+// on a context detached from Run's, so that a handler that succeeded just
+// as the process is asked to stop is still recorded as done.
+const finishTimeout = 10 * time.Second
+
+func scanJob(rows *sql.Rows) (*Job, error) {
+	var j Job
+	var args string
+	var key sql.NullString
+	if err := rows.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &j.MaxAttempts, &key); err != nil {
+		return nil, err
+	}
+	j.Args = json.RawMessage(args)
+	j.Key = key.String
+	j.Final = j.Attempt >= j.MaxAttempts
+	return &j, nil
+}
+
+// work runs one claimed attempt and records its outcome.
+func (q *Queue) work(ctx context.Context, j *Job) {
+	q.mu.Lock()
+	h, th := q.handlers[j.Kind], q.txs[j.Kind]
+	q.mu.Unlock()
+	if th != nil {
+		q.workTx(ctx, j, th)
+		return
+	}
+	q.workHandler(ctx, j, h)
+}
+
+// workHandler: no transaction is open while h runs (SQLite's one writer
+// must not wait for a rescue centre's mail server). The lease is extended
+// meanwhile; if it is lost (another worker took the job over), h's ctx is
+// cancelled and nothing is recorded.
+func (q *Queue) workHandler(ctx context.Context, j *Job, h Handler) {
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		q.keepLease(hctx, j, stop, cancel)
+	}()
+	err := callHandler(hctx, j, h)
+	close(stop)
+	<-done
+	if errors.Is(context.Cause(hctx), errLeaseLost) {
+		q.log.Warn("job lease lost while running; another worker has it", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+		return
+	}
+	if err == nil {
+		q.finishOK(j)
+		return
+	}
+	q.finishErr(ctx, j, err)
+}
+
+// keepLease extends the lease every third of its length until stop.
+func (q *Queue) keepLease(ctx context.Context, j *Job, stop <-chan struct{}, lost context.CancelCauseFunc) {
+	lease := q.lease()
+	t := time.NewTicker(lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		res, err := q.db.Exec(ctx, `UPDATE jobs SET locked_until = ? WHERE id = ? AND state = 'running' AND attempt = ?`,
+			nowMS()+lease.Milliseconds(), j.ID, j.Attempt)
+		if err != nil {
+			// Transient (busy, network): the lease still has two thirds left.
+			if ctx.Err() == nil {
+				q.log.Warn("extend job lease", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
+			}
+			continue
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			lost(errLeaseLost)
+			return
+		}
+	}
+}
+
+// workTx runs h inside the transaction that marks the job done. The
+// fenced UPDATE comes first: it fails if another worker took the job over
+// (then nothing of h is committed), and on PostgreSQL it locks the row so
+// that no claimer can take it while h runs.
+func (q *Queue) workTx(ctx context.Context, j *Job, h TxHandler) {
+	err := q.db.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
+			WHERE id = ? AND state = 'running' AND attempt = ?`, nowMS(), j.ID, j.Attempt)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(errLeaseLost, err)
+		}
+		return callTxHandler(ctx, tx, j, h)
+	})
+	switch {
+	case err == nil:
+		q.log.Debug("job done", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	case errors.Is(err, errLeaseLost):
+		q.log.Warn("job lease lost before it ran; another worker has it", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	default:
+		q.finishErr(ctx, j, err)
+	}
+}
+
+func callHandler(ctx context.Context, j *Job, h Handler) (err error) {
+	defer recoverTo(&err)
+	return h(ctx, j)
+}
+
+func callTxHandler(ctx context.Context, tx *store.Tx, j *Job, h TxHandler) (err error) {
+	defer recoverTo(&err)
+	return h(ctx, tx, j)
+}
+
+// errPanic marks a handler panic: an error of the job, not a crash of
+// the process.
+var errPanic = errors.New("panic")
+
+func recoverTo(err *error) {
+	if r := recover(); r != nil {
+		// The stack holds code locations and raw words, not handler data.
+		*err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
+	}
+}
+
+func (q *Queue) finishOK(j *Job) {
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	n, err := q.update(ctx, `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
+		WHERE id = ? AND state = 'running' AND attempt = ?`, nowMS(), j.ID, j.Attempt)
+	switch {
+	case err != nil:
+		// The lease will expire and the job run again: at least once.
+		q.log.Error("record job done", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
+	case n == 0:
+		q.log.Warn("job done after its lease was taken over", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	default:
+		q.log.Debug("job done", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	}
+}
+
+// finishErr records a failed attempt: retry after backoff, or failed for
+// good. An attempt cut short because Run is stopping is given back
+// instead, uncounted and due at once, so a restart resumes it without
+// waiting for the lease.
+func (q *Queue) finishErr(runCtx context.Context, j *Job, herr error) {
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	now := nowMS()
+	if runCtx.Err() != nil {
+		_, err := q.update(ctx, `UPDATE jobs SET state = 'pending', attempt = attempt - 1, run_at = ?, locked_until = 0
+			WHERE id = ? AND state = 'running' AND attempt = ?`, now, j.ID, j.Attempt)
+		if err != nil {
+			q.log.Warn("give back interrupted job; its lease will expire", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
+		}
+		return
+	}
+	msg := errorText(herr)
+	if errors.Is(herr, errPanic) {
+		_, stack, _ := strings.Cut(herr.Error(), "\n")
+		q.log.Error("job handler panicked", "kind", j.Kind, "job", j.ID, "stack", stack)
+	}
+	var n int64
+	var err error
+	state := StateFailed
+	if IsPermanent(herr) || j.Attempt >= j.MaxAttempts {
+		n, err = q.update(ctx, `UPDATE jobs SET state = 'failed', finished_at = ?, locked_until = 0, last_error = ?
+			WHERE id = ? AND state = 'running' AND attempt = ?`, now, msg, j.ID, j.Attempt)
+	} else {
+		state = StatePending
+		n, err = q.update(ctx, `UPDATE jobs SET state = 'pending', run_at = ?, locked_until = 0, last_error = ?
+			WHERE id = ? AND state = 'running' AND attempt = ?`, now+q.backoff(j.Attempt).Milliseconds(), msg, j.ID, j.Attempt)
+	}
+	switch {
+	case err != nil:
+		q.log.Error("record job failure; its lease will expire", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
+	case n == 0:
+		q.log.Warn("job failed after its lease was taken over", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	case state == StateFailed:
+		q.log.Error("job failed", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", msg)
+	default:
+		q.log.Warn("job attempt failed; will retry", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt, "err", msg)
+	}
+}
+
+func (q *Queue) update(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.db.Exec(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
