@@ -26,6 +26,8 @@ func commands() []command {
 		{"adduser", "create an account from the command line (the first admin)", runAddUser},
 		{"token", "create, list or revoke API tokens (faro token create --user LOGIN)", runToken},
 		{"seal", "seal a running server now (wipe its keys from memory)", runSeal},
+		{"export", "write the public dataset as open data (faro export csv|geojson|json|mmp --public)", runExport},
+		{"import", "import public data: an IOM MMP export or an HXL-tagged CSV (faro import mmp FILE)", runImport},
 		{"verify", "check the audit log and every evidence file for tampering", runVerify},
 		{"rotate-keys", "make a new data key for new writes", runRotateKeys},
 		{"version", "print the version", runVersion},

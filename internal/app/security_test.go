@@ -57,7 +57,21 @@ func checkHeaders(t *testing.T, what string, r *response) {
 			t.Errorf("%s: %s is %q, want %q", what, name, got, want)
 		}
 	}
-	if !strings.HasPrefix(r.Request.URL.Path, "/static/") {
+	path := r.Request.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/static/"):
+	case path == "/public" || strings.HasPrefix(path, "/public/") || strings.HasPrefix(path, "/data/"):
+		// The public site and open data are the same for everyone and may
+		// be cached (errors need not be), but never shared when the answer
+		// sets a cookie.
+		got := h.Get("Cache-Control")
+		if got != "no-store" && !cacheablePublic.MatchString(got) {
+			t.Errorf("%s: Cache-Control %q, want public or private with max-age", what, got)
+		}
+		if h.Get("Set-Cookie") != "" && strings.HasPrefix(got, "public") {
+			t.Errorf("%s: a shared cache may keep an answer that sets a cookie", what)
+		}
+	default:
 		if got := h.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("%s: Cache-Control %q, want no-store", what, got)
 		}
@@ -66,6 +80,8 @@ func checkHeaders(t *testing.T, what string, r *response) {
 		checkPageMarkup(t, what, r)
 	}
 }
+
+var cacheablePublic = regexp.MustCompile(`^(public|private), max-age=[0-9]+$`)
 
 var (
 	urlAttr      = regexp.MustCompile(`(?i)\s(src|href|action|formaction|poster|srcset|data)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)

@@ -13,8 +13,12 @@ import (
 // (the IOM Missing Migrants Project), as that source published them. Being
 // public by construction, it is stored in the clear and the public site
 // and open data read nothing else.
+//
+// An incident may carry one public text, written and approved by a
+// reviewer, published only under "public with name" consent. It is
+// encrypted like the narrative until the publication rules open it.
 func publication(ctx context.Context, tx *store.Tx) error {
-	id, _ := tx.Types()
+	id, blob := tx.Types()
 	return store.ExecAll(ctx, tx,
 		fmt.Sprintf(`CREATE TABLE public_records (
 			id %s,
@@ -51,5 +55,8 @@ func publication(ctx context.Context, tx *store.Tx) error {
 		`CREATE INDEX public_records_when ON public_records (year, month)`,
 		`CREATE INDEX public_records_type ON public_records (type, year)`,
 		`CREATE INDEX public_records_route ON public_records (route, year)`,
+		fmt.Sprintf(`ALTER TABLE incidents ADD COLUMN public_text %s`, blob),
+		`ALTER TABLE incidents ADD COLUMN public_text_approved_by BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE incidents ADD COLUMN public_text_approved_at BIGINT NOT NULL DEFAULT 0`,
 	)
 }

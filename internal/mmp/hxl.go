@@ -178,6 +178,10 @@ func (o Options) ReadHXL(r io.Reader, fn func(HXLRow) error) (Report, error) {
 		return rep, err
 	}
 	rep.UnknownColumns = unknown
+	src.header = tags
+	if header != nil {
+		src.header = append(header, make([]string, max(0, len(cols)-len(header)))...)
+	}
 	p := newRowParser(cols, o.Now())
 	return rep, src.rows(&rep, p, false, func(row *HXLRow) error { return fn(*row) })
 }

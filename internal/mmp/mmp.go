@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -83,6 +84,14 @@ type Record struct {
 	CountryOfOrigin   string // as published: names, possibly several
 	RegionOfOrigin    string
 	CountryOfIncident string
+
+	// Columns and Cells are the row as published, for re-export in the
+	// source's own layout: the header's cells (for ReadHXL, the header
+	// line when there is one, else the hashtags), exactly as written and
+	// shared by every row (do not modify), and this row's cells, untrimmed,
+	// one per column.
+	Columns []string
+	Cells   []string
 }
 
 // Report says what Read or ReadHXL made of a file.
@@ -267,6 +276,7 @@ func (o Options) Read(r io.Reader, fn func(Record) error) (Report, error) {
 		return rep, err
 	}
 	rep.Layout, rep.UnknownColumns = layout, unknown
+	src.header = slices.Clone(header)
 	p := newRowParser(cols, o.Now())
 	return rep, src.rows(&rep, p, true, func(row *HXLRow) error { return fn(row.Record) })
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -55,6 +56,7 @@ type source struct {
 	bom      int64
 	nextLine int      // line where the next row starts, or a line before it
 	names    []string // column names, once the header is read
+	header   []string // the header's cells as written, for Record.Columns
 }
 
 func openSource(r io.Reader, o Options) (*source, error) {
@@ -296,6 +298,8 @@ func (s *source) rows(rep *Report, p *rowParser, skipHashtagRow bool, emit func(
 			continue
 		}
 		rep.Accepted++
+		row.Columns = s.header
+		row.Cells = slices.Clone(rec[:len(p.cols)])
 		if err := emit(row); err != nil {
 			return err
 		}

@@ -47,10 +47,11 @@ func Register(s *web.Server, v *vault.Vault, a *audit.Log, sealAll func(ctx cont
 
 // AllowedWhileSealed reports whether a path may be served while sealed.
 // The language switch is allowed so share holders can read the unseal
-// page in their language.
+// page in their language; the public site and open data read only the
+// public dataset, stored in the clear, and need no keys.
 func AllowedWhileSealed(path string) bool {
 	return path == "/unseal" || path == "/healthz" || path == "/favicon.ico" || path == "/lang" ||
-		strings.HasPrefix(path, "/static/")
+		strings.HasPrefix(path, "/static/") || path == "/public" || strings.HasPrefix(path, "/public/") || strings.HasPrefix(path, "/data/")
 }
 
 func (h *Handlers) gate(w http.ResponseWriter, r *http.Request) bool {
