@@ -1,15 +1,106 @@
 package app
 
-import "context"
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/faro-project/faro/internal/alerting"
+	"github.com/faro-project/faro/internal/alerting/adapt"
+	"github.com/faro-project/faro/internal/audit"
+	"github.com/faro-project/faro/internal/jobs"
+	"github.com/faro-project/faro/internal/notify"
+	"github.com/faro-project/faro/internal/responders"
+	"github.com/faro-project/faro/internal/store"
+
+	"github.com/faro-project/faro/internal/casedesk"
+	"github.com/faro-project/faro/internal/live"
+)
 
 // caseDeskParts are the case desk's services: cases, live board, jobs,
 // responders and alerts.
-// PLACEHOLDER: filled in with the case desk.
-type caseDeskParts struct{}
+type caseDeskParts struct {
+	// Live tells open pages about changes: in memory on SQLite,
+	// LISTEN/NOTIFY on PostgreSQL.
+	Live      live.Service
+	Cases     *casedesk.Store
+	CasePages *casedesk.Handlers
+	alertingParts
+}
 
 // wireCaseDesk builds the case desk and registers its routes.
-func (a *App) wireCaseDesk(ctx context.Context, cfg Config) error { return nil }
+func (a *App) wireCaseDesk(ctx context.Context, cfg Config) error {
+	a.Live = live.New(a.DB, a.Log)
+	a.Cases = casedesk.NewStore(a.DB, a.Vault, a.Audit, a.Live)
+	a.Cases.Log = a.Log
+	a.CasePages = casedesk.Register(a.Web, a.Cases, a.Incidents, a.Live, a.Audit)
+	return a.wireAlerting(cfg)
+}
 
 // runCaseDesk runs the case desk's background work (job workers,
 // escalation timers, the live board's listener) until ctx ends.
-func (a *App) runCaseDesk(ctx context.Context) {}
+func (a *App) runCaseDesk(ctx context.Context) {
+	go a.Live.Run(ctx)
+	go a.runAlerting(ctx)
+	<-ctx.Done()
+	// Open event streams end now, so the server's shutdown does not wait
+	// for them.
+	a.Live.Close()
+}
+
+// ---- alerting (internal/alerting): rules, deliveries, escalation, raid
+// alerts. Owned by the alerting package; the case desk calls it through
+// casedesk.Hooks inside each change's transaction.
+
+// alertingParts are the job queue, the responders and alerting.
+type alertingParts struct {
+	Jobs       *jobs.Queue
+	Responders *responders.Store
+	Notify     *notify.Router
+	Alerts     *alerting.Service
+	AlertPages *alerting.Handlers
+}
+
+// SignalHookSecretEnv names the environment variable holding the shared
+// secret the Signal relay sends to POST /hooks/signal (unset: hook off).
+const SignalHookSecretEnv = "FARO_SIGNAL_HOOK_SECRET"
+
+func (a *App) wireAlerting(cfg Config) error {
+	a.Jobs = jobs.New(a.DB, a.Log)
+	if a.alertingParts.Responders == nil {
+		// Nobody else wires the responders yet: their store and pages
+		// come up here, as alerting cannot work without them.
+		a.alertingParts.Responders = responders.NewStore(a.DB, a.Vault, a.Audit)
+		responders.Register(a.Web, a.alertingParts.Responders)
+	}
+	a.Notify = notify.New(cfg.Notify, nil)
+	a.Alerts = alerting.New(alerting.Deps{
+		DB: a.DB, Cipher: a.Vault, Cases: adapt.Cases{S: a.Cases},
+		Responders: adapt.Responders{S: a.alertingParts.Responders}, Sender: adapt.Sender{R: a.Notify},
+		Jobs: alerting.QueueScheduler{Q: a.Jobs},
+		Audit: func(ctx context.Context, tx *store.Tx, action, typ, id string) error {
+			return a.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: action, RecordType: typ, RecordID: id})
+		},
+	}, alerting.Options{BaseURL: cfg.Web.BaseURL, Instance: cfg.Web.InstanceName})
+	a.Alerts.RegisterJobs(a.Jobs)
+	a.Cases.SetHooks(adapt.Hooks{A: a.Alerts})
+	a.AlertPages = alerting.Register(a.Web, a.Alerts, alerting.HookConfig{TwilioToken: cfg.Notify.SMSToken,
+		SignalSecret: os.Getenv(SignalHookSecretEnv), PublicURL: cfg.Web.BaseURL})
+	return nil
+}
+
+// runAlerting runs the job workers once the vault is unsealed: a delivery
+// needs the case's sealed fields, and one tried while sealed would burn
+// its retries. Jobs due meanwhile wait in the table, across restarts.
+func (a *App) runAlerting(ctx context.Context) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for a.Vault.Sealed() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+	a.Jobs.Run(ctx)
+}

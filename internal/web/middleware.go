@@ -121,6 +121,12 @@ type gzipWriter struct {
 }
 
 func compressible(ct string) bool {
+	if strings.HasPrefix(ct, "text/event-stream") {
+		// Event streams stay open for hours with tiny messages: a gzip
+		// writer each (about 1 MB at BestCompression) would cost far more
+		// than it saves, and proxies may buffer compressed streams.
+		return false
+	}
 	for _, p := range []string{"text/", "application/json", "application/javascript", "image/svg+xml", "application/geo+json", "application/problem+json"} {
 		if strings.HasPrefix(ct, p) {
 			return true

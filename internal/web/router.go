@@ -23,6 +23,7 @@ const (
 	kindSecondFactor
 	kindEnrol
 	kindRole
+	kindInbound
 )
 
 var (
@@ -33,6 +34,10 @@ var (
 	// Enrol routes answer any signed-in account, even an admin who has not
 	// yet set up the second factor that every other page requires.
 	Enrol = Access{kind: kindEnrol}
+	// Inbound routes answer other programs (SMS and Signal gateways): no
+	// session, no CSRF token; the handler must authenticate the request
+	// itself (a signature or a shared secret).
+	Inbound = Access{kind: kindInbound}
 )
 
 // AtLeast returns access for accounts whose role includes min.
@@ -48,6 +53,8 @@ func (a Access) String() string {
 		return "enrol"
 	case kindRole:
 		return string(a.min) + "+"
+	case kindInbound:
+		return "inbound"
 	}
 	return "unset"
 }
@@ -86,7 +93,7 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 		st.Route = pattern
 		full := st.Session != nil && st.Session.State == auth.StateFull || st.TokenID != 0 && st.User != nil
 		switch a.kind {
-		case kindPublic:
+		case kindPublic, kindInbound:
 		case kindSecondFactor:
 			if st.Session == nil || st.Session.State != auth.StateSecondFactor {
 				rt.srv.unauthenticated(w, r)
@@ -126,7 +133,7 @@ func (rt *Router) guard(pattern string, a Access, h http.HandlerFunc) http.Handl
 			// limit: such handlers see an empty form instead.
 			r.Form, r.PostForm = r.URL.Query(), url.Values{}
 		}
-		if !rt.srv.checkCSRF(w, r) {
+		if a.kind != kindInbound && !rt.srv.checkCSRF(w, r) {
 			return
 		}
 		// A handler reading a form from a multipart body makes Go spool

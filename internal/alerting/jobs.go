@@ -1,0 +1,51 @@
+package alerting
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/faro-project/faro/internal/jobs"
+	"github.com/faro-project/faro/internal/store"
+)
+
+// QueueScheduler is a Scheduler over Faro's job queue.
+type QueueScheduler struct{ Q *jobs.Queue }
+
+// Enqueue adds a job in tx and wakes the workers once tx commits.
+func (qs QueueScheduler) Enqueue(ctx context.Context, tx *store.Tx, kind string, args any, runAt time.Time, maxAttempts int, key string) error {
+	if _, err := qs.Q.Enqueue(ctx, tx, kind, args, jobs.Options{RunAt: runAt, MaxAttempts: maxAttempts, Key: key}); err != nil {
+		return err
+	}
+	tx.AfterCommit(qs.Q.Wake)
+	return nil
+}
+
+// Cancel cancels the pending job with key, in tx.
+func (qs QueueScheduler) Cancel(ctx context.Context, tx *store.Tx, key string) (bool, error) {
+	return qs.Q.Cancel(ctx, tx, key)
+}
+
+// RegisterJobs registers the delivery and escalation handlers on q.
+// Deliveries are network side effects (at least once, retried);
+// escalations are database effects committed with the job (exactly once).
+func (s *Service) RegisterJobs(q *jobs.Queue) {
+	q.Handle(JobDeliver, func(ctx context.Context, j *jobs.Job) error {
+		var a DeliverArgs
+		if err := json.Unmarshal(j.Args, &a); err != nil {
+			return jobs.Permanent(err)
+		}
+		err := s.Deliver(ctx, a, j.Final)
+		if IsPermanent(err) {
+			return jobs.Permanent(err)
+		}
+		return err
+	})
+	q.HandleTx(JobEscalate, func(ctx context.Context, tx *store.Tx, j *jobs.Job) error {
+		var a EscalateArgs
+		if err := json.Unmarshal(j.Args, &a); err != nil {
+			return jobs.Permanent(err)
+		}
+		return s.Escalate(ctx, tx, a)
+	})
+}
