@@ -23,10 +23,11 @@ func (c *channelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cfg.SMSFrom, "sms-from", "", "sender number of SMS alerts, E.164")
 	fs.StringVar(&c.cfg.SignalURL, "signal-url", "", "base `URL` of signal-cli-rest-api (empty: Signal off)")
 	fs.StringVar(&c.cfg.SignalNumber, "signal-number", "", "the registered Signal sender number, E.164")
+	fs.StringVar(&c.cfg.SignalHookSecret, "signal-hook-secret", "", "shared secret the Signal relay sends with replies to /hooks/signal (better: FARO_SIGNAL_HOOK_SECRET_FILE; empty: replies by Signal off)")
 }
 
 // channelSecrets are the flags parseFlags also reads from FARO_*_FILE.
-var channelSecrets = []string{"smtp-password", "sms-token"}
+var channelSecrets = []string{"smtp-password", "sms-token", "signal-hook-secret"}
 
 // publishFlags say how own records are coarsened before publication.
 type publishFlags struct{ cfg publish.Config }
@@ -37,4 +38,5 @@ func (p *publishFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.cfg.K, "publish-k", 3, "smallest number of people a published cell may count; smaller cells are suppressed")
 	fs.StringVar(&p.cfg.Licence, "publish-licence", "CC BY 4.0", "licence of the open data documented in this Faro")
 	fs.StringVar(&p.cfg.Attribution, "publish-attribution", "", "attribution of the open data documented in this Faro (default: the instance name)")
+	fs.StringVar(&p.cfg.Place, "publish-place", "grid", "where published records are: grid (positions snapped to the grid) or admin (admin area only, no position)")
 }

@@ -75,7 +75,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, d := range demoAccounts {
 		fmt.Fprintf(stdout, "  %-12s %-16s %s\n", d.login, passwords[d.login], d.role)
 	}
-	fmt.Fprintln(stdout, "\nThe admin account sets up two-step sign-in at first login (any TOTP app).")
+	fmt.Fprintln(stdout, "\nCase desk: /cases (open cases, tracks, a raid report to verify). Public site: /public, open data: /data/.")
+	fmt.Fprintln(stdout, "The admin account sets up two-step sign-in at first login (any TOTP app).")
 	fmt.Fprintf(stdout, "Unseal passphrase (after \"Seal now\" or SIGUSR1): %s\n", passphrase)
 	removePID, err := writePID(f.data)
 	if err != nil {
@@ -113,6 +114,18 @@ func seedDemo(ctx context.Context, a *app.App) (map[string]string, error) {
 	}
 	if _, err := demo.Seed(ctx, a.Incidents, a.Teams, doc.ID, members, demoIncidents, uint64(time.Now().UnixNano())); err != nil {
 		return nil, fmt.Errorf("seed incidents: %w", err)
+	}
+	coord, err := a.Auth.UserByLogin(ctx, "coordinator")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := demo.SeedCaseDesk(ctx, a.Cases, a.Responders, coord.ID, time.Now()); err != nil {
+		return nil, fmt.Errorf("seed case desk: %w", err)
+	}
+	// The public site shows the published share at once rather than
+	// after the publisher's first background round.
+	if _, _, err := a.Publisher.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("publish demo records: %w", err)
 	}
 	return out, nil
 }

@@ -93,6 +93,7 @@ func serveUntilDone(ctx context.Context, a *app.App, ln net.Listener, log *slog.
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(a.CloseStreams)
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a.SweepUploads(ctx)

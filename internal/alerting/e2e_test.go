@@ -73,7 +73,6 @@ var ackLink = regexp.MustCompile(`https://faro\.test/(ack|verify)/([A-Za-z0-9_-]
 // a signed SMS reply acknowledges too.
 func TestDistressReachesEveryChannel(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
-		t.Setenv(app.SignalHookSecretEnv, hookSecret)
 		p := startPeers(t)
 		good := webhookPeer(t, []byte("webhook secret one"), http.StatusOK)
 		broken := webhookPeer(t, []byte("webhook secret two"), http.StatusInternalServerError)

@@ -205,7 +205,7 @@ func startPeers(t *testing.T) *peers {
 func (p *peers) notifyConfig() notify.Config {
 	return notify.Config{SMTPAddr: p.smtp, SMTPFrom: "alerts@faro.test", SMTPTLS: "none",
 		SMSURL: p.sms.srv.URL, SMSAccount: twilioAccount, SMSToken: twilioToken, SMSFrom: smsFrom,
-		SignalURL: p.signal.srv.URL, SignalNumber: signalNumber}
+		SignalURL: p.signal.srv.URL, SignalNumber: signalNumber, SignalHookSecret: hookSecret}
 }
 
 // eachDB runs fn on SQLite and, when FARO_TEST_POSTGRES is set, on a

@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"os"
+	"sync"
 	"time"
 
 	"github.com/faro-project/faro/internal/alerting"
@@ -61,10 +61,6 @@ type alertingParts struct {
 	AlertPages *alerting.Handlers
 }
 
-// SignalHookSecretEnv names the environment variable holding the shared
-// secret the Signal relay sends to POST /hooks/signal (unset: hook off).
-const SignalHookSecretEnv = "FARO_SIGNAL_HOOK_SECRET"
-
 func (a *App) wireAlerting(cfg Config) error {
 	a.Jobs = jobs.New(a.DB, a.Log)
 	if a.alertingParts.Responders == nil {
@@ -85,22 +81,46 @@ func (a *App) wireAlerting(cfg Config) error {
 	a.Alerts.RegisterJobs(a.Jobs)
 	a.Cases.SetHooks(adapt.Hooks{A: a.Alerts})
 	a.AlertPages = alerting.Register(a.Web, a.Alerts, alerting.HookConfig{TwilioToken: cfg.Notify.SMSToken,
-		SignalSecret: os.Getenv(SignalHookSecretEnv), PublicURL: cfg.Web.BaseURL})
+		SignalSecret: cfg.Notify.SignalHookSecret, PublicURL: cfg.Web.BaseURL})
 	return nil
 }
 
-// runAlerting runs the job workers once the vault is unsealed: a delivery
-// needs the case's sealed fields, and one tried while sealed would burn
-// its retries. Jobs due meanwhile wait in the table, across restarts.
+// runAlerting runs the job workers while the vault is unsealed: a
+// delivery needs the case's sealed fields, and one tried while sealed
+// would burn its retries. Sealing stops the workers (an interrupted job
+// goes back to the table, not counted as an attempt); unsealing starts
+// them again. Jobs due meanwhile wait in the table, across restarts.
 func (a *App) runAlerting(ctx context.Context) {
+	var (
+		mu   sync.Mutex
+		stop context.CancelFunc = func() {}
+	)
+	a.Vault.OnSeal(func() { mu.Lock(); stop(); mu.Unlock() })
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
-	for a.Vault.Sealed() {
-		select {
-		case <-ctx.Done():
+	for {
+		for a.Vault.Sealed() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+		mu.Lock()
+		wctx, cancel := context.WithCancel(ctx)
+		stop = cancel
+		mu.Unlock()
+		if !a.Vault.Sealed() { // sealed between the check and the hook's new target
+			a.Jobs.Run(wctx)
+		}
+		cancel()
+		if ctx.Err() != nil {
 			return
-		case <-t.C:
 		}
 	}
-	a.Jobs.Run(ctx)
 }
+
+// CloseStreams ends every open event stream (live board pages), so that a
+// graceful shutdown does not wait for streams that never end by
+// themselves. The server registers it with http.Server.RegisterOnShutdown.
+func (a *App) CloseStreams() { a.Live.Close() }

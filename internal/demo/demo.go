@@ -59,8 +59,13 @@ var violenceByType = map[string][]string{
 	"disappearance":      {},
 }
 
-// Result says what was seeded.
-type Result struct{ Incidents, Testimonies int }
+// Result says what was seeded. Public counts the incidents that meet the
+// publication rules (verified, submitted, every consent public).
+type Result struct{ Incidents, Testimonies, Public int }
+
+// publicShare is one in how many demo incidents is verified with public
+// consent, so that the public site has points and statistics to show.
+const publicShare = 3
 
 // Seed creates n invented incidents with testimonies, authored by
 // documenterID, assigning them to teams it creates as needed; members
@@ -151,6 +156,16 @@ func Seed(ctx context.Context, st *incident.Store, teams *incident.Teams, docume
 		inc.SourceQuality = &q
 		inc.Sources = sources[rng.IntN(len(sources))]
 		inc.Verification = []string{incident.Unverified, incident.Corroborated, incident.Verified}[rng.IntN(3)]
+		consent := incident.ConsentScopes[rng.IntN(3)]
+		public := rng.IntN(publicShare) == 0
+		switch {
+		case public:
+			inc.Verification, consent = incident.Verified, incident.ConsentPublicAnonymous
+		case inc.Verification == incident.Verified && consent == incident.ConsentPublicAnonymous:
+			// Not drawn for publication: keep it out of the public
+			// dataset, so the share stays what publicShare says.
+			inc.Verification = incident.Corroborated
+		}
 		inc.Tags = []string{[]string{"night", "winter", "river", "forest", "sea", "desert", "minors"}[rng.IntN(7)]}
 		lang := r.langs[rng.IntN(len(r.langs))]
 		stories := narratives[lang]
@@ -160,7 +175,7 @@ func Seed(ctx context.Context, st *incident.Store, teams *incident.Teams, docume
 			Pseudonym:    pseudonyms[lang][rng.IntN(len(pseudonyms[lang]))],
 			Interviewer:  fmt.Sprintf("volunteer %c", 'A'+rng.IntN(20)),
 			TakenOn:      inc.OccurredAt.AddDate(0, 0, rng.IntN(5)),
-			ConsentScope: incident.ConsentScopes[rng.IntN(3)],
+			ConsentScope: consent,
 			ConsentDate:  inc.OccurredAt.AddDate(0, 0, rng.IntN(5)),
 			ConsentHow:   []string{"oral", "written", "recorded"}[rng.IntN(3)],
 		}
@@ -169,6 +184,9 @@ func Seed(ctx context.Context, st *incident.Store, teams *incident.Teams, docume
 		}
 		res.Incidents++
 		res.Testimonies++
+		if public {
+			res.Public++
+		}
 	}
 	return res, nil
 }

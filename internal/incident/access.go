@@ -33,3 +33,7 @@ func ParseFilter(q url.Values, errs map[string]string) Filter { return parseFilt
 
 // FormValues turns a stored record back into the intake form's values.
 func FormValues(inc *Incident, t *Testimony) url.Values { return formValues(inc, t) }
+
+// Created returns the record Store.Create just wrote, as Store.Get would
+// return it to its author, without reading it back.
+func Created(inc *Incident) *Incident { return asStored(inc) }

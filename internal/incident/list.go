@@ -52,6 +52,9 @@ func parseFilter(q url.Values, errs map[string]string) Filter {
 		f.Page = 1
 	}
 	f.PerPage = 50
+	if c := q.Get("after"); c != "" {
+		f.ParseCursor(c)
+	}
 	return f
 }
 
@@ -97,10 +100,13 @@ func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, drafts boo
 	d.Pages = (d.Total + f.PerPage - 1) / f.PerPage
 	d.More = d.Total > CountCap
 	if f.Page > 1 {
-		d.PrevURL = pageURL(r, q, f.Page-1)
+		d.PrevURL = pageURL(r, q, f.Page-1, "")
 	}
-	if f.Page < d.Pages {
-		d.NextURL = pageURL(r, q, f.Page+1)
+	if f.Page < d.Pages && len(d.Items) > 0 {
+		// The next page starts after this page's last row (keyset), so
+		// deep pages cost what the first does; the page number stays for
+		// the pager and for orders without a cursor.
+		d.NextURL = pageURL(r, q, f.Page+1, f.Cursor(d.Items[len(d.Items)-1]))
 	}
 	p.Data = d
 	p.Form = q
@@ -111,11 +117,15 @@ func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, drafts boo
 	h.web.Render(w, r, status, "incident/list", p)
 }
 
-func pageURL(r *http.Request, q url.Values, page int) string {
+func pageURL(r *http.Request, q url.Values, page int, after string) string {
 	c := url.Values{}
 	for k, v := range q {
 		c[k] = v
 	}
 	c.Set("page", strconv.Itoa(page))
+	c.Del("after")
+	if after != "" {
+		c.Set("after", after)
+	}
 	return r.URL.Path + "?" + c.Encode()
 }

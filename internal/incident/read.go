@@ -220,6 +220,11 @@ type Filter struct {
 	Query         string
 	Sort          string // "occurred" (default, newest first), "occurred_asc", "updated", "ref"
 	Page, PerPage int
+	// After, when set, starts the page after the row whose sort key is
+	// AfterKey and id AfterID (keyset pagination: no rows skipped one by
+	// one); Page is then only what the pager shows.
+	After             bool
+	AfterKey, AfterID int64
 }
 
 // Summary is a list row: no encrypted field.
@@ -235,6 +240,7 @@ type Summary struct {
 	Verification  string
 	ConsentScope  string
 	TeamID        int64
+	UpdatedAt     time.Time
 }
 
 // where builds the SQL condition and arguments for what v may see of f.
@@ -287,9 +293,92 @@ func (s *Store) where(f Filter, v Viewer) (cond string, args []any, empty bool) 
 // "more than CountCap".
 const CountCap = 10000
 
+// walkHits is the number of search hits above which List walks the
+// filtered list in order and keeps the hits in Go, instead of handing
+// every hit to SQL: a word in half the records finds its first page
+// after a hundred rows and its capped count after some 20,000 rows of an
+// index, where an id list of 50,000 costs a lookup and a sort of each.
+var walkHits = 10000
+
+// sortSpec is a list order with its keyset condition: the rows after a
+// row whose sort key is k and id is id. ref has no keyset form (list
+// pages of it page by OFFSET).
+type sortSpec struct {
+	order, after string
+	key          func(Summary) int64
+}
+
+func sortOf(name string) sortSpec {
+	occurred := func(sm Summary) int64 { return unix(sm.OccurredAt) }
+	switch name {
+	case "occurred_asc":
+		return sortSpec{"occurred_at ASC, id", "(occurred_at > ? OR (occurred_at = ? AND id > ?))", occurred}
+	case "updated":
+		return sortSpec{"updated_at DESC, id", "(updated_at < ? OR (updated_at = ? AND id > ?))", func(sm Summary) int64 { return unix(sm.UpdatedAt) }}
+	case "ref":
+		return sortSpec{order: "ref DESC"}
+	default:
+		return sortSpec{"occurred_at DESC, id", "(occurred_at < ? OR (occurred_at = ? AND id > ?))", occurred}
+	}
+}
+
+// Cursor is the keyset position after sm in the order f sorts by, for a
+// next-page link ("" when that order has none).
+func (f Filter) Cursor(sm Summary) string {
+	sp := sortOf(f.Sort)
+	if sp.key == nil {
+		return ""
+	}
+	return strconv.FormatInt(sp.key(sm), 10) + "." + strconv.FormatInt(sm.ID, 10)
+}
+
+// ParseCursor reads a Cursor back into f; a malformed one is ignored (the
+// page number then applies, as in links made before cursors).
+func (f *Filter) ParseCursor(c string) {
+	k, id, ok := strings.Cut(c, ".")
+	key, err1 := strconv.ParseInt(k, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if ok && err1 == nil && err2 == nil {
+		f.After, f.AfterKey, f.AfterID = true, key, n
+	}
+}
+
+const summaryColumns = `id, ref, status, type, occurred_at, date_precision, country, dead, missing, verification,
+	consent_scope, COALESCE(team_id, 0), updated_at`
+
+func scanSummaries(rows *sql.Rows) ([]Summary, error) {
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var sm Summary
+		var occurred, updated int64
+		var dead, missing sql.NullInt64
+		if err := rows.Scan(&sm.ID, &sm.Ref, &sm.Status, &sm.Type, &occurred, &sm.DatePrecision, &sm.Country, &dead, &missing,
+			&sm.Verification, &sm.ConsentScope, &sm.TeamID, &updated); err != nil {
+			return nil, err
+		}
+		sm.OccurredAt, sm.UpdatedAt, sm.Dead, sm.Missing = fromUnix(occurred), fromUnix(updated), nullInt(dead), nullInt(missing)
+		out = append(out, sm)
+	}
+	return out, rows.Err()
+}
+
 // List returns one page of incidents v may see, and the total count (at
-// most CountCap+1, meaning more).
+// most CountCap+1, meaning more). A page starts after f's cursor when it
+// has one and the order allows it, else at f.Page.
 func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	sp := sortOf(f.Sort)
+	if strings.TrimSpace(f.Query) != "" {
+		if m, ok := s.largeHits(f.Query, v); ok {
+			return s.listWalk(ctx, f, v, sp, m)
+		}
+	}
 	w, args, empty := s.where(f, v)
 	if empty {
 		return nil, 0, nil
@@ -301,37 +390,184 @@ func (s *Store) List(ctx context.Context, f Filter, v Viewer) ([]Summary, int, e
 		append(append([]any(nil), args...), CountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	order := map[string]string{"": "occurred_at DESC, id", "occurred": "occurred_at DESC, id", "occurred_asc": "occurred_at ASC, id",
-		"updated": "updated_at DESC, id", "ref": "ref DESC"}[f.Sort]
-	if order == "" {
-		order = "occurred_at DESC, id"
+	var rows *sql.Rows
+	var err error
+	switch {
+	case f.After && sp.after != "":
+		rows, err = s.DB.Query(ctx, "SELECT "+summaryColumns+" FROM incidents WHERE "+w+" AND "+sp.after+" ORDER BY "+sp.order+" LIMIT ?",
+			append(args, f.AfterKey, f.AfterKey, f.AfterID, f.PerPage)...)
+	case f.Page > 1:
+		// Skip in a subquery that needs only the index, then read the
+		// rows of the one page.
+		rows, err = s.DB.Query(ctx, "SELECT "+summaryColumns+" FROM incidents WHERE id IN (SELECT id FROM incidents WHERE "+w+
+			" ORDER BY "+sp.order+" LIMIT ? OFFSET ?) ORDER BY "+sp.order, append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	default:
+		rows, err = s.DB.Query(ctx, "SELECT "+summaryColumns+" FROM incidents WHERE "+w+" ORDER BY "+sp.order+" LIMIT ?",
+			append(args, f.PerPage)...)
 	}
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
+	if err != nil {
+		return nil, 0, err
 	}
-	if f.Page < 1 {
-		f.Page = 1
+	out, err := scanSummaries(rows)
+	return out, total, err
+}
+
+// hitSet is what a free-text query matched, as List's walk tests it.
+type hitSet struct {
+	full  map[int64]struct{} // any field, encrypted ones included
+	clear map[int64]struct{} // clear fields only; nil when full applies to every record
+	user  int64              // whose records match on full when clear is set
+}
+
+func (h *hitSet) match(id, createdBy int64) bool {
+	if _, ok := h.full[id]; ok && (h.clear == nil || createdBy == h.user) {
+		return true
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, ref, status, type, occurred_at, date_precision, country, dead, missing, verification,
-		consent_scope, COALESCE(team_id, 0) FROM incidents WHERE `+w+" ORDER BY "+order+" LIMIT ? OFFSET ?",
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	_, ok := h.clear[id]
+	return ok
+}
+
+func toSet(ids []int64) map[int64]struct{} {
+	m := make(map[int64]struct{}, len(ids))
+	for _, id := range ids {
+		m[id] = struct{}{}
+	}
+	return m
+}
+
+// largeHits returns the hits of q when there are so many that walking the
+// list beats handing them to SQL. The matching rule is searchCondition's.
+func (s *Store) largeHits(q string, v Viewer) (*hitSet, bool) {
+	full := s.Index.Search(q)
+	if v.Sensitive {
+		if len(full) <= walkHits {
+			return nil, false
+		}
+		return &hitSet{full: toSet(full)}, true
+	}
+	clear := s.Clear.Search(q)
+	if len(full)+len(clear) <= walkHits {
+		return nil, false
+	}
+	return &hitSet{full: toSet(full), clear: toSet(clear), user: v.UserID}, true
+}
+
+// listWalk is List for a search with very many hits: it reads the ids of
+// the filtered list in order and keeps those in the hit set, until it
+// has the page and has counted past CountCap; then it reads the page's
+// rows.
+func (s *Store) listWalk(ctx context.Context, f Filter, v Viewer, sp sortSpec, hits *hitSet) ([]Summary, int, error) {
+	nf := f
+	nf.Query = ""
+	w, args, _ := s.where(nf, v)
+	keyset := f.After && sp.after != ""
+	skip := (f.Page - 1) * f.PerPage
+	if keyset {
+		// The count is of the whole list; the page starts after the cursor.
+		skip = -1
+	}
+	rows, err := s.DB.Query(ctx, "SELECT id, created_by, "+sortKeyColumn(sp)+" FROM incidents WHERE "+w+" ORDER BY "+sp.order, args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []Summary
+	var page []int64
+	total := 0
 	for rows.Next() {
-		var sm Summary
-		var occurred int64
-		var dead, missing sql.NullInt64
-		if err := rows.Scan(&sm.ID, &sm.Ref, &sm.Status, &sm.Type, &occurred, &sm.DatePrecision, &sm.Country, &dead, &missing,
-			&sm.Verification, &sm.ConsentScope, &sm.TeamID); err != nil {
+		var id, by int64
+		var key any
+		if err := rows.Scan(&id, &by, &key); err != nil {
 			return nil, 0, err
 		}
-		sm.OccurredAt, sm.Dead, sm.Missing = fromUnix(occurred), nullInt(dead), nullInt(missing)
-		out = append(out, sm)
+		if !hits.match(id, by) {
+			continue
+		}
+		total++
+		switch {
+		case keyset:
+			if len(page) < f.PerPage && afterCursor(f, sp, key, id) {
+				page = append(page, id)
+			}
+		case total > skip && len(page) < f.PerPage:
+			page = append(page, id)
+		}
+		if total > CountCap && len(page) >= f.PerPage {
+			break
+		}
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if len(page) == 0 {
+		return nil, total, nil
+	}
+	in, inArgs := s.idList(page)
+	prow, err := s.DB.Query(ctx, "SELECT "+summaryColumns+" FROM incidents WHERE "+in, inArgs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	got, err := scanSummaries(prow)
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := make(map[int64]Summary, len(got))
+	for _, sm := range got {
+		byID[sm.ID] = sm
+	}
+	out := make([]Summary, 0, len(page))
+	for _, id := range page {
+		if sm, ok := byID[id]; ok {
+			out = append(out, sm)
+		}
+	}
+	return out, total, nil
+}
+
+func sortKeyColumn(sp sortSpec) string {
+	switch {
+	case strings.HasPrefix(sp.order, "updated_at"):
+		return "updated_at"
+	case strings.HasPrefix(sp.order, "ref"):
+		return "ref"
+	default:
+		return "occurred_at"
+	}
+}
+
+// afterCursor says whether a row with sort key key and id comes after f's
+// cursor in order sp.
+func afterCursor(f Filter, sp sortSpec, key any, id int64) bool {
+	k, ok := key.(int64)
+	if !ok {
+		return true
+	}
+	if k == f.AfterKey {
+		return id > f.AfterID
+	}
+	if strings.Contains(sp.order, "ASC") {
+		return k > f.AfterKey
+	}
+	return k < f.AfterKey
+}
+
+// idList is the SQL condition "id is one of ids", as one JSON array
+// parameter: a common word can match more ids than any placeholder list
+// allows.
+func (s *Store) idList(ids []int64) (string, []any) {
+	b := make([]byte, 0, 18*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	b = append(b, ']')
+	if s.DB.Dialect == store.Postgres {
+		return "id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)", []any{string(b)}
+	}
+	return "id IN (SELECT value FROM json_each(?))", []any{string(b)}
 }
 
 // searchCondition turns a free-text query into an SQL condition on ids.
@@ -341,21 +577,7 @@ func (s *Store) searchCondition(q string, v Viewer) (string, []any, bool) {
 	// Every hit goes to SQL as one JSON array parameter: a common word
 	// can match half the records, more than any placeholder list allows,
 	// and cutting the list would silently drop results.
-	in := func(ids []int64) (string, []any) {
-		b := make([]byte, 0, 18*len(ids)+2)
-		b = append(b, '[')
-		for i, id := range ids {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, id, 10)
-		}
-		b = append(b, ']')
-		if s.DB.Dialect == store.Postgres {
-			return "id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)", []any{string(b)}
-		}
-		return "id IN (SELECT value FROM json_each(?))", []any{string(b)}
-	}
+	in := s.idList
 	full := s.Index.Search(q)
 	if v.Sensitive {
 		if len(full) == 0 {
@@ -485,4 +707,35 @@ func (s *Store) EvidenceVisible(ctx context.Context, evidenceID string, v Viewer
 	err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE id IN (SELECT incident_id FROM incident_evidence WHERE evidence_id = ?) AND "+cond,
 		append([]any{evidenceID}, args...)...).Scan(&n)
 	return n > 0, err
+}
+
+// Head loads an incident v may see without its testimonies, evidence or
+// encrypted fields, so nothing sensitive is read and no read is audited:
+// for callers that only need to decide what v may do with the record (the
+// API's add-testimony checks who created it and its status).
+func (s *Store) Head(ctx context.Context, id int64, v Viewer) (*Incident, error) {
+	cond, args := v.visible()
+	r, err := scanIncident(s.DB.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ? AND "+cond, append([]any{id}, args...)...))
+	if err != nil {
+		return nil, err
+	}
+	return &r.inc, nil
+}
+
+// asStored returns a copy of inc as Get would read it back: times to the
+// second in UTC, code lists as split from their stored form, no
+// testimonies or evidence beyond those given. Create uses it so the
+// caller can answer without a read-back (which would audit a read of
+// what the author just wrote).
+func asStored(inc *Incident) *Incident {
+	c := *inc
+	c.OccurredAt, c.VerifiedAt = fromUnix(unix(inc.OccurredAt)), fromUnix(unix(inc.VerifiedAt))
+	c.CreatedAt, c.UpdatedAt = fromUnix(unix(inc.CreatedAt)), fromUnix(unix(inc.UpdatedAt))
+	c.Origins, c.Violence, c.Tags = splitCodes(joinCodes(inc.Origins)), splitCodes(joinCodes(inc.Violence)), splitCodes(joinCodes(inc.Tags))
+	if inc.Point != nil {
+		p := *inc.Point
+		c.Point = &p
+	}
+	c.Testimonies, c.Evidence = nil, nil
+	return &c
 }

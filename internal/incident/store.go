@@ -201,7 +201,14 @@ func (s *Store) Create(ctx context.Context, inc *Incident, t *Testimony) error {
 	if err != nil {
 		return err
 	}
-	s.reindex(ctx, inc.ID)
+	// The plaintext is at hand: index it as reindex would after reading
+	// the record back and decrypting it again.
+	var ts []*Testimony
+	if t != nil {
+		ts = []*Testimony{t}
+	}
+	s.Index.Put(inc.ID, indexText(inc, ts)...)
+	s.Clear.Put(inc.ID, clearText(inc)...)
 	return nil
 }
 

@@ -25,4 +25,7 @@ type Config struct {
 
 	SignalURL    string // base URL of signal-cli-rest-api
 	SignalNumber string // the registered sender number, E.164
+	// SignalHookSecret is the shared secret the Signal relay sends with
+	// replies to POST /hooks/signal; empty turns that hook off.
+	SignalHookSecret string
 }

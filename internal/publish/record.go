@@ -52,8 +52,9 @@ type Record struct {
 	Attribution string // e.g. "IOM Missing Migrants Project"
 	Licence     string // e.g. "CC BY 4.0"
 	URL         string // the source's own link, as published; never followed
-	// Raw is the source row as published, JSON object of header → cell,
-	// for row-by-row re-export in the source's layout; "" for Faro's own.
+	// Raw is the source row as published: a JSON array of [column, cell]
+	// pairs in the file's order (see EncodeRaw), so that the row can be
+	// re-exported in the source's layout; "" for Faro's own.
 	Raw string
 
 	UpdatedAt int64 // unix seconds
