@@ -166,7 +166,7 @@ func (s *site) loadMap(ctx context.Context, version string, q siteQuery, l *i18n
 	var view geo.BBox
 	d.Map, d.Links, err = siteRenderMap(q, l.T("site.map.alt"), label, num, func(v geo.BBox, cell float64) ([]siteCluster, error) {
 		view = v
-		cs, err := s.q.Clusters(ctx, q.Filter, v, cell)
+		cs, err := s.q.MapClusters(ctx, version, q.Filter, v, cell)
 		for _, c := range cs {
 			d.InView += c.Incidents
 		}
@@ -176,7 +176,7 @@ func (s *site) loadMap(ctx context.Context, version string, q siteQuery, l *i18n
 		return nil, err
 	}
 	d.Filters, d.Totals = siteFiltersOf(cube), cube.Totals(q.Filter)
-	if d.List, err = s.q.List(ctx, q.Filter, &view, mapListLimit); err != nil {
+	if d.List, err = s.q.MapList(ctx, version, q.Filter, view, mapListLimit); err != nil {
 		return nil, err
 	}
 	d.More = d.InView - int64(len(d.List))

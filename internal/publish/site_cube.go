@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/faro-project/faro/internal/store"
 )
 
 // siteCube is the public dataset summed by every value the statistics
@@ -16,7 +18,24 @@ import (
 type siteCube struct {
 	version string
 	cells   []siteCubeCell
+
+	// Filled by index once per version, so that a page sums integers
+	// instead of hashing 23k cells' strings a few times over (that was
+	// 10 ms a view).
+	at      []siteCellIndex
+	keys    [siteGroups][]string // each breakdown's distinct keys
+	sources [][2]string          // attribution, licence
+	values  [siteGroups][]string // the filter form's lists, sorted
 }
+
+// siteCellIndex places cells[i] in the cube's keys and sources.
+type siteCellIndex struct {
+	group [siteGroups]int32 // index in keys[g]; -1: left out (unknown year or month)
+	src   int32
+}
+
+// siteGroups is the number of siteGroup values.
+const siteGroups = int(siteByCause) + 1
 
 type siteCubeCell struct {
 	Year, Month              int
@@ -28,14 +47,100 @@ type siteCubeCell struct {
 }
 
 // Cube returns the breakdowns of the dataset at version, reading them
-// when the version changed. Concurrent callers wait for one read.
+// when the version changed. Concurrent callers wait for one read. On
+// SQLite one scan fills the cube and the map's grid (scanLocked); on
+// PostgreSQL this GROUP BY is cheap and runs alone.
 func (q *siteDB) Cube(ctx context.Context, version string) (*siteCube, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.cube != nil && q.cube.version == version {
 		return q.cube, nil
 	}
-	rows, err := q.db.Query(ctx, `SELECT year, month, type, cause, route, attribution, licence,
+	if q.db.Dialect == store.SQLite {
+		if err := q.scanLocked(ctx, version); err != nil {
+			return nil, err
+		}
+		return q.cube, nil
+	}
+	c, err := loadSiteCube(ctx, q.db, version)
+	if err != nil {
+		return nil, err
+	}
+	c.index()
+	q.cube = c
+	return c, nil
+}
+
+// groupKey is a cell's key in breakdown g; ok false when left out.
+func (x *siteCubeCell) groupKey(g siteGroup) (string, bool) {
+	switch g {
+	case siteByYear:
+		if x.Year == 0 {
+			return "", false
+		}
+		return strconv.Itoa(x.Year), true
+	case siteByMonth:
+		if x.Year == 0 || x.Month == 0 {
+			return "", false
+		}
+		return fmt.Sprintf("%04d-%02d", x.Year, x.Month), true
+	case siteByRoute:
+		return x.Route, true
+	case siteByType:
+		return x.Type, true
+	default:
+		return x.Cause, true
+	}
+}
+
+// index fills the cube's keys, sources and filter values.
+func (c *siteCube) index() {
+	c.at = make([]siteCellIndex, len(c.cells))
+	var keyAt [siteGroups]map[string]int32
+	for g := range keyAt {
+		keyAt[g] = map[string]int32{}
+	}
+	srcAt := map[[2]string]int32{}
+	for i := range c.cells {
+		x := &c.cells[i]
+		for g := range siteGroups {
+			k, ok := x.groupKey(siteGroup(g))
+			if !ok {
+				c.at[i].group[g] = -1
+				continue
+			}
+			j, seen := keyAt[g][k]
+			if !seen {
+				j = int32(len(c.keys[g]))
+				keyAt[g][k] = j
+				c.keys[g] = append(c.keys[g], k)
+			}
+			c.at[i].group[g] = j
+		}
+		src := [2]string{x.Attribution, x.Licence}
+		j, seen := srcAt[src]
+		if !seen {
+			j = int32(len(c.sources))
+			srcAt[src] = j
+			c.sources = append(c.sources, src)
+		}
+		c.at[i].src = j
+	}
+	for _, g := range []siteGroup{siteByYear, siteByType, siteByCause, siteByRoute} {
+		var vs []string
+		for _, k := range c.keys[g] {
+			if k != "" {
+				vs = append(vs, k)
+			}
+		}
+		slices.Sort(vs)
+		c.values[g] = vs
+	}
+}
+
+// loadSiteCube reads the cube with one GROUP BY.
+func loadSiteCube(ctx context.Context, db *store.DB, version string) (*siteCube, error) {
+	rows, err := db.Query(ctx, `SELECT year, month, type, cause, route, attribution, licence,
 		CASE WHEN suppressed <> '' THEN 1 ELSE 0 END, COUNT(*), COALESCE(SUM(`+sitePeople+`), 0),
 		COALESCE(SUM(dead), 0), COALESCE(SUM(missing), 0), COALESCE(SUM(survivors), 0)
 		FROM public_records GROUP BY year, month, type, cause, route, attribution, licence, CASE WHEN suppressed <> '' THEN 1 ELSE 0 END`)
@@ -57,7 +162,6 @@ func (q *siteDB) Cube(ctx context.Context, version string) (*siteCube, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("public breakdowns: %w", err)
 	}
-	q.cube = c
 	return c, nil
 }
 
@@ -69,7 +173,7 @@ func (x *siteCubeCell) match(f siteFilter) bool {
 // Totals sums the filtered records, with their sources.
 func (c *siteCube) Totals(f siteFilter) siteTotals {
 	var t siteTotals
-	src := map[[2]string]int64{}
+	src := make([]int64, len(c.sources))
 	for i := range c.cells {
 		x := &c.cells[i]
 		if !x.match(f) {
@@ -83,10 +187,12 @@ func (c *siteCube) Totals(f siteFilter) siteTotals {
 		if x.Suppressed {
 			t.Suppressed += x.Incidents
 		}
-		src[[2]string{x.Attribution, x.Licence}] += x.Incidents
+		src[c.at[i].src] += x.Incidents
 	}
-	for k, n := range src {
-		t.Sources = append(t.Sources, siteSource{Attribution: k[0], Licence: k[1], Incidents: n})
+	for j, n := range src {
+		if n > 0 {
+			t.Sources = append(t.Sources, siteSource{Attribution: c.sources[j][0], Licence: c.sources[j][1], Incidents: n})
+		}
 	}
 	slices.SortFunc(t.Sources, func(a, b siteSource) int {
 		return cmp.Or(cmp.Compare(b.Incidents, a.Incidents), cmp.Compare(a.Attribution, b.Attribution), cmp.Compare(a.Licence, b.Licence))
@@ -98,42 +204,22 @@ func (c *siteCube) Totals(f siteFilter) siteTotals {
 // (unknown ones left out), the rest by people then incidents, largest
 // first ("" is not known).
 func (c *siteCube) Counts(f siteFilter, g siteGroup) []siteCount {
-	sums := map[string]*siteCount{}
+	sums := make([]siteCount, len(c.keys[g]))
 	for i := range c.cells {
 		x := &c.cells[i]
-		if !x.match(f) {
+		j := c.at[i].group[g]
+		if j < 0 || !x.match(f) {
 			continue
 		}
-		var key string
-		switch g {
-		case siteByYear:
-			if x.Year == 0 {
-				continue
-			}
-			key = strconv.Itoa(x.Year)
-		case siteByMonth:
-			if x.Year == 0 || x.Month == 0 {
-				continue
-			}
-			key = fmt.Sprintf("%04d-%02d", x.Year, x.Month)
-		case siteByRoute:
-			key = x.Route
-		case siteByType:
-			key = x.Type
-		case siteByCause:
-			key = x.Cause
-		}
-		s := sums[key]
-		if s == nil {
-			s = &siteCount{Key: key}
-			sums[key] = s
-		}
-		s.Incidents += x.Incidents
-		s.People += x.People
+		sums[j].Incidents += x.Incidents
+		sums[j].People += x.People
 	}
 	out := make([]siteCount, 0, len(sums))
-	for _, s := range sums {
-		out = append(out, *s)
+	for j, s := range sums {
+		if s.Incidents > 0 { // a group no record of the filter falls in is left out
+			s.Key = c.keys[g][j]
+			out = append(out, s)
+		}
 	}
 	if g == siteByYear || g == siteByMonth {
 		slices.SortFunc(out, func(a, b siteCount) int { return cmp.Compare(a.Key, b.Key) })
@@ -146,33 +232,9 @@ func (c *siteCube) Counts(f siteFilter, g siteGroup) []siteCount {
 	return out
 }
 
-// Values lists the known values of a breakdown, for the filter form.
-func (c *siteCube) Values(g siteGroup) []string {
-	seen := map[string]bool{}
-	var out []string
-	for i := range c.cells {
-		x := &c.cells[i]
-		var v string
-		switch g {
-		case siteByYear:
-			if x.Year != 0 {
-				v = strconv.Itoa(x.Year)
-			}
-		case siteByType:
-			v = x.Type
-		case siteByCause:
-			v = x.Cause
-		case siteByRoute:
-			v = x.Route
-		}
-		if v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+// Values lists the known values of a breakdown, for the filter form. The
+// slice is the cube's: not to be changed.
+func (c *siteCube) Values(g siteGroup) []string { return c.values[g] }
 
 // fillGaps adds the years or months with nothing between the first and
 // the last, so that a time chart's columns are evenly spaced in time.

@@ -66,6 +66,7 @@ type siteDB struct {
 
 	mu   sync.Mutex
 	cube *siteCube // the breakdowns of the latest version read
+	grid *siteGrid // the positions of the latest version read (site_grid.go)
 }
 
 // siteTotals are the headline figures of a filter.
@@ -124,7 +125,8 @@ type siteCluster struct {
 }
 
 // Clusters groups the filtered records inside box into cells of cell
-// degrees, in the database.
+// degrees, in the database: a scan of the table, used only when the
+// dataset is too big for the in-memory grid (MapClusters).
 func (q *siteDB) Clusters(ctx context.Context, f siteFilter, box geo.BBox, cell float64) ([]siteCluster, error) {
 	if !(cell > 0) || math.IsInf(cell, 0) {
 		return nil, fmt.Errorf("public clusters: bad cell size")
@@ -161,7 +163,8 @@ type siteListItem struct {
 	People     *int
 }
 
-// List returns up to limit of the filtered records in box, latest first.
+// List returns up to limit of the filtered records in box, latest first,
+// in the database (see MapList).
 func (q *siteDB) List(ctx context.Context, f siteFilter, box *geo.BBox, limit int) ([]siteListItem, error) {
 	w, args := f.where(box)
 	rows, err := q.db.Query(ctx, `SELECT id, occurred_on, type, place, `+sitePeople+` FROM public_records`+w+
