@@ -27,28 +27,17 @@ func TestPublicSiteVisitor(t *testing.T) {
 	requireLang(t, e.bundle, "es")
 	en, es := e.bundle.Localizer("en"), e.bundle.Localizer("es")
 
-	n := func(v int) *int { return &v }
-	f := func(v float64) *float64 { return &v }
-	// MMP-like rows, as the importer stores them: far apart, so each is a
-	// point of its own on the world map.
-	for i, r := range []struct {
-		id, on, place, route, cause string
-		lat, lon                    float64
-		dead, missing               int
-	}{
-		{"40001", "2019-06-12", "Off Zuwara, Libya", "Central Mediterranean", "Drowning", 33.0, 12.1, 3, 12},
-		{"40002", "2019-02-03", "Near Sasabe, Arizona", "US-Mexico border crossing", "Harsh environmental conditions / lack of adequate shelter, food, water", 31.5, -111.5, 1, 0},
-		{"40003", "2019-09-21", "Strait of Gibraltar", "Western Mediterranean", "Drowning", 35.9, -5.6, 2, 4},
-		{"40004", "2018-11-30", "Bab-el-Mandeb", "Horn of Africa to Yemen", "Drowning", 12.6, 43.3, 20, 10},
-	} {
-		rec := &publish.Record{Source: publish.SourceMMP, SourceID: r.id, Type: "Incident", OccurredOn: r.on, DatePrecision: "day",
-			Lat: f(r.lat), Lon: f(r.lon), Place: r.place, Route: r.route, Cause: r.cause,
-			Dead: n(r.dead), Missing: n(r.missing), DeadAndMissing: n(r.dead + r.missing),
-			Attribution: "IOM Missing Migrants Project", Licence: "CC BY 4.0",
-			URL: "https://missingmigrants.iom.int/incident/" + r.id, Raw: `{"Web ID":"` + r.id + `"}`}
-		if _, err := e.app.Public.Upsert(ctx, nil, rec); err != nil {
-			t.Fatalf("store record %d: %v", i, err)
-		}
+	// Four invented rows in the IOM 2019 layout, far apart so each is a
+	// point of its own on the world map, imported as an operator would.
+	const mmpFile = `"Web ID","Region of Incident","Reported Date","Reported Year","Reported Month","Number Dead","Minimum Estimated Number of Missing","Total Dead and Missing","Number of Survivors","Number of Females","Number of Males","Number of Children","Cause of Death","Location Description","Information Source","Location Coordinates","Migration Route","URL","UNSD Geographical Grouping","Source Quality"
+"40001","Mediterranean","June 12, 2019","2019","Jun","3","12","15","","","","","Drowning","Off Zuwara, Libya","Test source","33.0, 12.1","Central Mediterranean","https://missingmigrants.iom.int/incident/40001","Northern Africa","3"
+"40002","US-Mexico Border","February 03, 2019","2019","Feb","1","","1","","","","","Harsh environmental conditions / lack of adequate shelter, food, water","Near Sasabe, Arizona","Test source","31.5, -111.5","US-Mexico border crossing","https://missingmigrants.iom.int/incident/40002","Northern America","5"
+"40003","Mediterranean","September 21, 2019","2019","Sep","2","4","6","","","","","Drowning","Strait of Gibraltar","Test source","35.9, -5.6","Western Mediterranean","https://missingmigrants.iom.int/incident/40003","Southern Europe","2"
+"40004","Horn of Africa","November 30, 2018","2018","Nov","20","10","30","","","","","Drowning","Bab-el-Mandeb","Test source","12.6, 43.3","Horn of Africa to Yemen","https://missingmigrants.iom.int/incident/40004","Western Asia","4"
+`
+	rep, err := publish.NewImporter(e.app.DB, e.app.Public, e.app.Audit).ImportMMP(ctx, strings.NewReader(mmpFile), 0)
+	if err != nil || rep.Created != 4 {
+		t.Fatalf("import the MMP rows: created %d, rejected %v, err %v", rep.Created, rep.Rejected, err)
 	}
 
 	b := newBrowser(t, chromium, e, "public")
