@@ -199,13 +199,21 @@ func Rebind(q string) string {
 }
 
 // retryBusy retries fn while SQLite reports SQLITE_BUSY or SQLITE_LOCKED,
-// backing off up to about ten seconds in all. PostgreSQL errors pass through.
+// or PostgreSQL chose this transaction as the victim of a deadlock or a
+// serialization failure, backing off up to about ten seconds in all.
+//
+// PostgreSQL deadlocks are possible by design: every audited transaction
+// takes the audit log's lock when it appends, which may come before or
+// after the row locks of the change, so two transactions can wait for each
+// other. PostgreSQL detects the cycle and aborts one of them, which has
+// then changed nothing and is simply run again, as SQLite's are.
 func retryBusy(ctx context.Context, d Dialect, fn func() error) error {
 	delay := 5 * time.Millisecond
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := fn()
-		if err == nil || d != SQLite || !isBusy(err) || time.Now().After(deadline) {
+		retry := d == SQLite && isBusy(err) || d == Postgres && isPGRetryable(err)
+		if err == nil || !retry || time.Now().After(deadline) {
 			return err
 		}
 		select {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,4 +204,51 @@ func TestAfterCommitRunsOnlyOnCommit(t *testing.T) {
 			t.Fatalf("after-commit hooks ran: %v", ran)
 		}
 	})
+}
+
+// TestPostgresDeadlockVictimIsRetried: two transactions lock two rows in
+// opposite orders; PostgreSQL aborts one as a deadlock victim, and InTx
+// runs it again, so both succeed.
+func TestPostgresDeadlockVictimIsRetried(t *testing.T) {
+	if os.Getenv(storetest.Env) == "" {
+		t.Skip("needs PostgreSQL (" + storetest.Env + ")")
+	}
+	db := storetest.Postgres(t, migrations.All())
+	ctx := context.Background()
+	for _, k := range []string{"a", "b"} {
+		if _, err := db.Exec(ctx, "INSERT INTO settings (key, value) VALUES (?, '0')", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aLocked, bLocked := make(chan struct{}), make(chan struct{})
+	var onceA, onceB sync.Once
+	update := func(tx *store.Tx, key string) error {
+		_, err := tx.Exec(ctx, "UPDATE settings SET value = value || '1' WHERE key = ?", key)
+		return err
+	}
+	errs := make(chan error, 2)
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := update(tx, "a"); err != nil {
+				return err
+			}
+			onceA.Do(func() { close(aLocked); <-bLocked })
+			return update(tx, "b")
+		})
+	}()
+	go func() {
+		errs <- db.InTx(ctx, func(tx *store.Tx) error {
+			<-aLocked
+			if err := update(tx, "b"); err != nil {
+				return err
+			}
+			onceB.Do(func() { close(bLocked) })
+			return update(tx, "a")
+		})
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a transaction failed instead of being retried: %v", err)
+		}
+	}
 }
