@@ -12,6 +12,7 @@ func init() {
 		"GET /cases/{id}/events":    signedIn,
 		"POST /cases/{id}/entries":  documenters,
 		"POST /cases/{id}/phase":    documenters,
+		"POST /cases/{id}/details":  documenters,
 		"POST /cases/{id}/verify":   reviewers,
 		"POST /cases/{id}/close":    documenters,
 		"POST /cases/{id}/reopen":   coordinators,

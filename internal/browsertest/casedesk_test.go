@@ -7,9 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
+	"github.com/faro-project/faro/internal/casedesk"
+	"github.com/faro-project/faro/internal/geo"
 )
 
 const (
@@ -117,5 +122,95 @@ func TestCaseDeskLiveBoard(t *testing.T) {
 	b.phoneShot("board-with-track")
 	a.phoneShot("case-page")
 	a.finish()
+	b.finish()
+}
+
+// TestCaseDeskWithoutJavaScript: a hotline volunteer whose browser runs no
+// script. The board's refresh button shows a case opened meanwhile by
+// someone else; on the case page the plain form adds a DMS position and
+// the page that follows draws the track; the details form saves too. No
+// live stream is ever asked for.
+func TestCaseDeskWithoutJavaScript(t *testing.T) {
+	chromium := chromiumPath(t)
+	e := startApp(t)
+	ctx := context.Background()
+	en := e.bundle.Localizer("en")
+	if err := e.app.Cases.AddRegion(ctx, "CM", "Central Mediterranean"); err != nil {
+		t.Fatal(err)
+	}
+	dana, err := e.app.Auth.CreateUser(ctx, auth.NewUser{Login: "dana", DisplayName: "dana", Password: password, Role: auth.Documenter})
+	if err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+
+	b := newBrowser(t, chromium, e, "casedesk-nojs")
+	b.do("turn JavaScript off",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+			return err
+		}))
+	b.phone()
+	b.login("dana")
+	b.navigate("/cases")
+	b.expectText("#no-cases", en.T("casedesk.no_open"))
+
+	// Someone else opens a case meanwhile.
+	c := &casedesk.Case{Kind: casedesk.KindSea, Region: "CM", Phase: casedesk.PhaseDistress, People: new(int)}
+	*c.People = 45
+	first, err := geo.ParsePositionDetail(caseDMS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Cases.Open(audit.WithActor(ctx, dana.ID), c, &casedesk.Fix{Point: first.Point, PrecisionM: first.Precision}); err != nil {
+		t.Fatal(err)
+	}
+	sel := fmt.Sprintf("#case-%d", c.ID)
+	if n := run(b, "look for the case before refreshing", chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel))); n != 0 {
+		t.Error("the board changed without a refresh, with JavaScript off")
+	}
+	b.submit("refresh the board", "#refresh")
+	b.expectPath("/cases")
+	if got := b.text(sel + " .ref"); got != c.Ref {
+		t.Errorf("after refreshing, the board row reads %q, want %q", got, c.Ref)
+	}
+	b.phoneShot("board-refreshed")
+
+	// The case page: add a second position, in DMS, with the plain form.
+	b.submit("open the case", sel+" a")
+	path := fmt.Sprintf("/cases/%d", c.ID)
+	b.expectPath(path)
+	if n := run(b, "count tracks before", chromedp.Evaluate[int](`document.querySelectorAll("#track-map path.track").length`)); n != 0 {
+		t.Errorf("one position drew %d tracks, want 0", n)
+	}
+	b.do("add a position",
+		chromedp.SetValue(chromedp.ID("entry-kind"), "position"),
+		chromedp.SendKeys(chromedp.ID("entry-position"), laterDMS),
+		chromedp.SendKeys(chromedp.ID("entry-text"), "read out by the captain"))
+	b.submit("save the position", "#entry-submit")
+	b.expectPath(path)
+	b.expectText(".flash", en.T("casedesk.flash.entry"))
+	if n := run(b, "count the track", chromedp.Evaluate[int](`document.querySelectorAll("#track-map path.track").length`)); n != 1 {
+		t.Errorf("the case page draws %d tracks after the second position, want 1", n)
+	}
+	if got := b.text("#last-position"); !strings.HasPrefix(got, "34.86944, 12.52778") {
+		t.Errorf("last position reads %q", got)
+	}
+	b.phoneShot("case-track")
+
+	// The details form, also without script.
+	b.do("edit the boat", chromedp.SendKeys(chromedp.ID("det-boat"), "grey rubber boat"))
+	b.submit("save the details", "#details-submit")
+	b.expectText(".flash", en.T("casedesk.flash.details"))
+	if got, _ := e.app.Cases.Get(ctx, c.ID); got.Details.Boat != "grey rubber boat" {
+		t.Errorf("boat %q after saving the details form", got.Details.Boat)
+	}
+
+	b.mu.Lock()
+	for _, r := range b.requests {
+		if strings.Contains(r, "/events") {
+			t.Errorf("a live stream was asked for with JavaScript off: %s", r)
+		}
+	}
+	b.mu.Unlock()
 	b.finish()
 }

@@ -148,7 +148,42 @@ func ParseCase(form url.Values, regionOK func(string) bool, now time.Time) (*Cas
 		}
 	}
 	c.People = count(form, "people", errs)
-	d := &c.Details
+	c.Details = parseDetails(form, now, errs)
+	if c.Kind == KindRaid {
+		c.Phase = ""
+		if c.Details.RaidType == "" {
+			errs["raid_type"] = "form.required"
+		}
+	}
+	fix := position(form, "position", errs)
+	if fix != nil {
+		fix.At = when(form, "position_at", now, errs)
+	}
+	if c.Kind == KindRaid && fix == nil && errs["position"] == "" {
+		raidPlace(c.Details, errs)
+	}
+	return c, fix, errs
+}
+
+// raidPlace checks that a raid report without a position says where it
+// happened: a place and how wide around it (responders must know where to
+// go and how far to look). Only called when there is no position.
+func raidPlace(d Details, errs Errors) {
+	if errs["place"] != "" || errs["radius"] != "" {
+		return
+	}
+	switch {
+	case d.Place == "":
+		errs["place"] = "casedesk.err.raid_place"
+	case d.RadiusM <= 0:
+		errs["radius"] = "casedesk.err.raid_radius"
+	}
+}
+
+// parseDetails reads the fields of Details, shared by the new-case form
+// and the details form of an open case.
+func parseDetails(form url.Values, now time.Time, errs Errors) Details {
+	var d Details
 	d.Source = choice(form, "source", Sources, false, errs)
 	d.Language = text(form, "language", 35, errs)
 	d.Men, d.Women, d.Minors = count(form, "men", errs), count(form, "women", errs), count(form, "minors", errs)
@@ -185,20 +220,7 @@ func ParseCase(form url.Values, regionOK func(string) bool, now time.Time) (*Cas
 	d.Agencies = text(form, "agencies", maxShortText, errs)
 	d.Equipment = text(form, "equipment", maxText, errs)
 	d.Reporter = text(form, "reporter", maxShortText, errs)
-	if c.Kind == KindRaid {
-		c.Phase = ""
-		if d.RaidType == "" {
-			errs["raid_type"] = "form.required"
-		}
-	}
-	fix := position(form, "position", errs)
-	if fix != nil {
-		fix.At = when(form, "position_at", now, errs)
-	}
-	if c.Kind == KindRaid && fix == nil && d.Place == "" && errs["position"] == "" {
-		errs["place"] = "casedesk.err.raid_place"
-	}
-	return c, fix, errs
+	return d
 }
 
 // phone reads a phone number: digits with an optional leading +, spaces,

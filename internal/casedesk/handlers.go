@@ -43,6 +43,7 @@ func Register(srv *web.Server, st *Store, inc *incident.Store, b live.Broker, a 
 	r.Handle("GET /cases/{id}/events", web.AtLeast(auth.Viewer), h.caseEvents)
 	r.Handle("POST /cases/{id}/entries", web.AtLeast(auth.Documenter), h.addEntry)
 	r.Handle("POST /cases/{id}/phase", web.AtLeast(auth.Documenter), h.setPhase)
+	r.Handle("POST /cases/{id}/details", web.AtLeast(auth.Documenter), h.editDetails)
 	r.Handle("POST /cases/{id}/verify", web.AtLeast(auth.Reviewer), h.verify)
 	r.Handle("POST /cases/{id}/close", web.AtLeast(auth.Documenter), h.close)
 	r.Handle("POST /cases/{id}/reopen", web.AtLeast(auth.Coordinator), h.reopen)

@@ -2,7 +2,6 @@ package casedesk
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/faro-project/faro/internal/audit"
@@ -40,9 +39,12 @@ func IncidentFrom(c *Case) *incident.Incident {
 
 // MakeIncident turns a closed distress case into a draft incident of the
 // documentation records (its author completes and submits it) and links
-// the two. The case is claimed first (incident_id 0) so that a double
-// click cannot make two incidents; if the incident cannot be created the
-// claim is released.
+// the two, in ONE transaction: claim, incident (with its audit entry),
+// link and timeline entry land together or not at all, so a crash or a
+// failed step never leaves a case claimed without an incident. The
+// conditional UPDATE is the claim: of two concurrent clicks, the second
+// finds incident_id set (PostgreSQL waits on the row lock; SQLite has one
+// writer) and gets ErrState.
 func (s *Store) MakeIncident(ctx context.Context, id int64, incidents *incident.Store) (int64, error) {
 	c, err := s.Get(ctx, id)
 	if err != nil {
@@ -51,6 +53,7 @@ func (s *Store) MakeIncident(ctx context.Context, id int64, incidents *incident.
 	if !c.Distress() || c.Open() || c.Closure == nil || c.IncidentID != 0 {
 		return 0, ErrState
 	}
+	var incID int64
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, "UPDATE cases SET incident_id = 0 WHERE id = ? AND status = ? AND incident_id IS NULL", id, StatusClosed)
 		if err != nil {
@@ -59,30 +62,26 @@ func (s *Store) MakeIncident(ctx context.Context, id int64, incidents *incident.
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrState
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	inc := IncidentFrom(c)
-	if err := incidents.Create(ctx, inc, nil); err != nil {
-		release := s.DB.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, "UPDATE cases SET incident_id = NULL WHERE id = ? AND incident_id = 0", id)
+		inc := IncidentFrom(c)
+		if err := incidents.CreateTx(ctx, tx, inc, nil); err != nil {
 			return err
-		})
-		return 0, errors.Join(err, release)
-	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		}
 		if _, err := tx.Exec(ctx, "UPDATE cases SET incident_id = ?, updated_at = ? WHERE id = ?", inc.ID, s.Now().Unix(), id); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, audit.Update, "case", id); err != nil {
 			return err
 		}
-		_, err := s.insertEvent(ctx, tx, id, Event{At: minute(s.Now()), Author: audit.ActorOf(ctx), Kind: EventIncident, Text: inc.Ref})
-		return err
+		if _, err := s.insertEvent(ctx, tx, id, Event{At: minute(s.Now()), Author: audit.ActorOf(ctx), Kind: EventIncident, Text: inc.Ref}); err != nil {
+			return err
+		}
+		incID = inc.ID
+		return nil
 	})
-	return inc.ID, err
+	if err != nil {
+		return 0, err
+	}
+	return incID, nil
 }
 
 // IncidentLink is the path of a case's incident.

@@ -90,11 +90,14 @@ const (
 	EventReopened     = "reopened"
 	EventIncident     = "incident"
 	EventDelivery     = "delivery"
+	// EventDetails: the case's details were edited; its text lists the
+	// codes of the fields changed (DetailFields), never their values.
+	EventDetails = "details"
 )
 
 // EventKinds are every kind a timeline may hold (each has a label).
 var EventKinds = []string{EventCall, EventMessage, EventEmail, EventAck, EventNote, EventPosition, EventOpened, EventPhase,
-	EventStatus, EventVerification, EventClosed, EventReopened, EventIncident, EventDelivery}
+	EventStatus, EventVerification, EventClosed, EventReopened, EventIncident, EventDelivery, EventDetails}
 
 // EntryKinds are the kinds a person may add by hand.
 var EntryKinds = []string{EventCall, EventMessage, EventEmail, EventAck, EventNote, EventPosition}

@@ -88,15 +88,23 @@ func coldDisk(t *testing.T, bin, dsn string, pgDump ...string) {
 		pgLog = startPgLogTail(t)
 	}
 	addr := freeAddr(t)
-	srv := h.start("faro serve", cat([]string{"serve"}, db, []string{"--listen", addr, "--unseal-file", passFile})...)
+	relay := startFakeRelay(t)
+	srv := h.start("faro serve", cat([]string{"serve"}, db, []string{"--listen", addr, "--unseal-file", passFile}, relay.serveFlags())...)
 	base := "http://" + addr
 	waitHealthy(t, base, srv)
+	if os.Getenv("COLDTEST_DEBUG") != "" {
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("faro serve stderr:\n%s", srv.se.bytes())
+			}
+		})
+	}
 	poll := startPoller(tmp, sc)
 
-	p := &planter{t: t, base: base, cs: cs, sc: sc, adminPW: adminPW}
+	p := &planter{t: t, base: base, cs: cs, sc: sc, adminPW: adminPW, relay: relay}
 	p.plantEverything()
-	if n := cs.count(); n < 50 {
-		t.Fatalf("only %d canaries planted, want at least 50", n)
+	if n, d := cs.count(), sc.digitCount(); n < minCanaries || d < minDigitCanaries {
+		t.Fatalf("only %d canaries and %d digit canaries planted, want at least %d and %d", n, d, minCanaries, minDigitCanaries)
 	}
 
 	// A server seized while running: what is on its disk right now.
@@ -127,15 +135,29 @@ func coldDisk(t *testing.T, bin, dsn string, pgDump ...string) {
 	}
 
 	files, size := sc.stats()
-	t.Logf("planted %d distinct canaries, each in a place of its own, and watched %d server-side secrets; scanned %d files and streams, %d bytes",
-		cs.count(), len(sc.secrets), files, size)
+	t.Logf("planted %d distinct canaries (%d of them phone numbers and coordinates), each in a place of its own, and watched %d server-side secrets; scanned %d files and streams, %d bytes",
+		cs.count()+sc.digitCount(), sc.digitCount(), len(sc.secrets), files, size)
 	if len(poll.seen()) > 0 {
 		t.Logf("files that appeared in faro's TMPDIR during the run: %s", strings.Join(poll.seen(), ", "))
+	}
+	if dsn == "" {
+		checkLanded(t, filepath.Join(data, "faro.db"), p.alerting)
+	} else {
+		checkLanded(t, dsn, p.alerting)
 	}
 	if len(findings) > 0 {
 		t.Errorf("cold disk holds %d plaintext occurrences of what was typed into Faro:\n%s", len(findings), report(findings))
 	}
 }
+
+// What a full build plants: the canaries of the accounts, evidence and
+// incidents (96) and of the responders, case desk and publication (36),
+// and the phone numbers and coordinates (8). A planting step that stops
+// planting fails here rather than passing on less.
+const (
+	minCanaries      = 132
+	minDigitCanaries = 8
+)
 
 // planter drives Faro like its users would, planting canaries on the way.
 type planter struct {
@@ -145,10 +167,14 @@ type planter struct {
 	sc      *scanner
 	adminPW string
 
-	admin   *client
-	members []*member
-	files   []*uploaded
-	clients []*client
+	relay *fakeRelay
+
+	admin        *client
+	members      []*member
+	alerting     bool   // a rule will alert the relay of the distress case
+	incidentType string // a type the incident form offers
+	files        []*uploaded
+	clients      []*client
 }
 
 type member struct {
@@ -176,6 +202,9 @@ func (p *planter) plantEverything() {
 	p.secondFactor()
 	p.evidence()
 	p.incidents()
+	p.responders() // before the case desk: its rule alerts of the distress case
+	p.caseDesk()
+	p.publication()
 	p.searchesAndJunk()
 	p.accountChanges()
 	p.readEverything()
@@ -396,6 +425,7 @@ func (p *planter) incidents() {
 	if m := typeOptionRe.FindStringSubmatch(r.body); m != nil {
 		typ = m[1]
 	}
+	p.incidentType = typ
 	place := "Riverbank near " + p.cs.New("incident: place description")
 	r = doc.post("/incidents", url.Values{"step": {"1"}, "type": {typ}, "date": {"2026-03-02"}, "country": {"GR"},
 		"place": {place}, "go": {"1"}})
@@ -684,6 +714,7 @@ type scanner struct {
 	cs      *canaries
 	mu      sync.Mutex
 	secrets map[string]string // what -> value
+	digits  []digitCanary
 	files   int
 	bytes   int64
 }
@@ -787,7 +818,7 @@ func (s *scanner) find(data []byte, where string) []finding {
 		h := hex.EncodeToString([]byte(v))
 		each(lower, []byte(h), func(i int) { out = append(out, finding{"secret: " + what, where, "hex", i}) })
 	}
-	return out
+	return append(out, s.findDigits(data, where)...)
 }
 
 func each(data, needle []byte, fn func(i int)) {

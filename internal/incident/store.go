@@ -150,6 +150,14 @@ func splitCodes(s string) []string {
 // Create stores a new incident, and its first testimony when given, in one
 // transaction with their audit entries.
 func (s *Store) Create(ctx context.Context, inc *Incident, t *Testimony) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error { return s.CreateTx(ctx, tx, inc, t) })
+}
+
+// CreateTx is Create inside the caller's transaction, so that another
+// record (a distress case) can be linked to the incident atomically. The
+// search indexes learn of the incident only once tx has committed: a
+// rolled-back incident must not be found.
+func (s *Store) CreateTx(ctx context.Context, tx *store.Tx, inc *Incident, t *Testimony) error {
 	inc.ID = newID()
 	now := s.Now()
 	inc.CreatedAt, inc.UpdatedAt = now, now
@@ -168,47 +176,46 @@ func (s *Store) Create(ctx context.Context, inc *Incident, t *Testimony) error {
 	if err != nil {
 		return err
 	}
-	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
-		ref, err := s.nextRef(ctx, tx)
-		if err != nil {
-			return err
-		}
-		inc.Ref = ref
-		clat, clon := coarse(inc.Point)
-		_, err = tx.Exec(ctx, `INSERT INTO incidents (id, ref, status, team_id, type, occurred_at, date_precision, country, adm1, adm2,
-			place, point, point_precision_m, coarse_lat, coarse_lon, group_size, dead, missing, survivors, minors, women, men,
-			origins, units, uniforms, vehicles, officers, violence, asylum_asked, interpreter_present, sources, source_quality,
-			verification, tags, consent_scope, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			inc.ID, inc.Ref, inc.Status, teamOrNil(inc.TeamID), inc.Type, unix(inc.OccurredAt), inc.DatePrecision, inc.Country, inc.Adm1, inc.Adm2,
-			enc.place, enc.point, inc.PointPrecisionM, clat, clon,
-			intOrNil(inc.Counts.GroupSize), intOrNil(inc.Counts.Dead), intOrNil(inc.Counts.Missing), intOrNil(inc.Counts.Survivors),
-			intOrNil(inc.Counts.Minors), intOrNil(inc.Counts.Women), intOrNil(inc.Counts.Men),
-			joinCodes(inc.Origins), inc.Units, inc.Uniforms, inc.Vehicles, intOrNil(inc.Officers), joinCodes(inc.Violence),
-			boolOrNil(inc.AsylumAsked), boolOrNil(inc.Interpreter), enc.sources, intOrNil(inc.SourceQuality),
-			inc.Verification, joinCodes(inc.Tags), inc.ConsentScope, inc.CreatedBy, now.Unix(), now.Unix())
-		if err != nil {
-			return err
-		}
-		if err := s.Audit.Append(ctx, tx, audit.Entry{Actor: inc.CreatedBy, Action: audit.Create, RecordType: "incident", RecordID: strconv.FormatInt(inc.ID, 10)}); err != nil {
-			return err
-		}
-		if t != nil {
-			return s.insertTestimony(ctx, tx, t)
-		}
-		return nil
-	})
+	ref, err := s.nextRef(ctx, tx)
 	if err != nil {
 		return err
 	}
-	// The plaintext is at hand: index it as reindex would after reading
-	// the record back and decrypting it again.
+	inc.Ref = ref
+	clat, clon := coarse(inc.Point)
+	_, err = tx.Exec(ctx, `INSERT INTO incidents (id, ref, status, team_id, type, occurred_at, date_precision, country, adm1, adm2,
+		place, point, point_precision_m, coarse_lat, coarse_lon, group_size, dead, missing, survivors, minors, women, men,
+		origins, units, uniforms, vehicles, officers, violence, asylum_asked, interpreter_present, sources, source_quality,
+		verification, tags, consent_scope, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		inc.ID, inc.Ref, inc.Status, teamOrNil(inc.TeamID), inc.Type, unix(inc.OccurredAt), inc.DatePrecision, inc.Country, inc.Adm1, inc.Adm2,
+		enc.place, enc.point, inc.PointPrecisionM, clat, clon,
+		intOrNil(inc.Counts.GroupSize), intOrNil(inc.Counts.Dead), intOrNil(inc.Counts.Missing), intOrNil(inc.Counts.Survivors),
+		intOrNil(inc.Counts.Minors), intOrNil(inc.Counts.Women), intOrNil(inc.Counts.Men),
+		joinCodes(inc.Origins), inc.Units, inc.Uniforms, inc.Vehicles, intOrNil(inc.Officers), joinCodes(inc.Violence),
+		boolOrNil(inc.AsylumAsked), boolOrNil(inc.Interpreter), enc.sources, intOrNil(inc.SourceQuality),
+		inc.Verification, joinCodes(inc.Tags), inc.ConsentScope, inc.CreatedBy, now.Unix(), now.Unix())
+	if err != nil {
+		return err
+	}
+	if err := s.Audit.Append(ctx, tx, audit.Entry{Actor: inc.CreatedBy, Action: audit.Create, RecordType: "incident", RecordID: strconv.FormatInt(inc.ID, 10)}); err != nil {
+		return err
+	}
 	var ts []*Testimony
 	if t != nil {
+		if err := s.insertTestimony(ctx, tx, t); err != nil {
+			return err
+		}
 		ts = []*Testimony{t}
 	}
-	s.Index.Put(inc.ID, indexText(inc, ts)...)
-	s.Clear.Put(inc.ID, clearText(inc)...)
+	// The plaintext is at hand: index it as reindex would after reading
+	// the record back and decrypting it again. The words are taken now,
+	// so a caller changing inc after we return does not change them.
+	full, clear := indexText(inc, ts), clearText(inc)
+	id := inc.ID
+	tx.AfterCommit(func() {
+		s.Index.Put(id, full...)
+		s.Clear.Put(id, clear...)
+	})
 	return nil
 }
 
