@@ -73,11 +73,18 @@ func (s *Service) ack(ctx context.Context, tx *store.Tx, d *delivery, via string
 			return false, err
 		}
 	}
-	if err := s.Cases.SetEventStatus(ctx, tx, d.Event, StatusAcknowledged, ""); err != nil {
-		return false, err
+	if d.Event != 0 { // a summarised dispatch's deliveries have no entry of their own
+		if err := s.Cases.SetEventStatus(ctx, tx, d.Event, StatusAcknowledged, ""); err != nil {
+			return false, err
+		}
+	}
+	if d.Batch != 0 {
+		if err := s.settleBatch(ctx, tx, d.Batch); err != nil {
+			return false, err
+		}
 	}
 	name := "responder"
-	if r, err := s.Responders.Responder(ctx, d.Responder); err == nil {
+	if r, err := s.responder(ctx, d.Responder); err == nil {
 		name = r.Name
 	}
 	text := fmt.Sprintf("Acknowledged by %s (%s, tier %d)", name, via, d.Tier)

@@ -14,18 +14,23 @@ import (
 
 // delivery is one row of deliveries.
 type delivery struct {
-	ID, Case, Responder, ChannelID, Rule, Event int64
-	Channel, Stage, Status                      string
-	Tier, Attempts                              int
-	sealedToken                                 []byte
+	ID, Case, Responder, ChannelID, Rule int64
+	// Event is the delivery's own timeline entry; Batch, instead, the
+	// entry summarising a large dispatch (see eachOnTimeline).
+	Event, Batch           int64
+	Channel, Stage, Status string
+	Tier, Attempts         int
+	tokenHash              string
+	sealedToken            []byte
 }
 
-const deliveryCols = `id, case_id, responder_id, channel_id, rule_id, event_id, channel, stage, status, tier, attempts, ack_token`
+const deliveryCols = `id, case_id, responder_id, channel_id, rule_id, event_id, batch_event_id, channel, stage, status, tier, attempts,
+	ack_token_hash, ack_token`
 
 func scanDelivery(sc interface{ Scan(...any) error }) (*delivery, error) {
 	var d delivery
-	err := sc.Scan(&d.ID, &d.Case, &d.Responder, &d.ChannelID, &d.Rule, &d.Event, &d.Channel, &d.Stage, &d.Status,
-		&d.Tier, &d.Attempts, &d.sealedToken)
+	err := sc.Scan(&d.ID, &d.Case, &d.Responder, &d.ChannelID, &d.Rule, &d.Event, &d.Batch, &d.Channel, &d.Stage, &d.Status,
+		&d.Tier, &d.Attempts, &d.tokenHash, &d.sealedToken)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoToken
 	}
@@ -36,45 +41,70 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*delivery, error) {
 // language and send it. It runs outside any transaction (network I/O)
 // and is retried; the outcome is written afterwards, in a short one.
 func (s *Service) Deliver(ctx context.Context, a DeliverArgs, final bool) error {
-	d, err := scanDelivery(s.DB.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`, a.Delivery))
-	if errors.Is(err, ErrNoToken) {
-		return permanent{errors.New("alerting: delivery gone")}
-	}
-	if err != nil {
+	sent, err := s.deliver(ctx, a, final)
+	if err != nil || sent == nil {
 		return err
 	}
+	return s.record(ctx, func(tx *store.Tx) error { return sent(ctx, tx) })
+}
+
+// deliver sends a delivery and returns what records its success (nil if
+// there is nothing to record), for the caller to commit: the job queue
+// commits it with the job's done mark (RegisterJobs), so a sent delivery
+// costs no transaction of its own. Failures are recorded here.
+func (s *Service) deliver(ctx context.Context, a DeliverArgs, final bool) (func(context.Context, *store.Tx) error, error) {
+	d, err := scanDelivery(s.DB.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`, a.Delivery))
+	if errors.Is(err, ErrNoToken) {
+		return nil, permanent{errors.New("alerting: delivery gone")}
+	}
+	if err != nil {
+		return nil, err
+	}
 	if d.Status != StatusPending {
-		return nil // sent (an earlier attempt's outcome landed) or acknowledged
+		return nil, nil // sent (an earlier attempt's outcome landed) or acknowledged
 	}
 	msg, err := s.compose(ctx, d)
 	if err != nil {
 		if IsPermanent(err) {
-			return s.recordFailure(ctx, d, err, true)
+			return nil, s.recordFailure(ctx, d, err, true)
 		}
-		return err
+		return nil, err
 	}
 	note, err := s.Sender.Send(ctx, msg)
 	if err != nil {
 		perm := s.Sender.IsPermanent(err)
 		if rerr := s.recordFailure(ctx, d, err, perm || final); rerr != nil {
-			return rerr
+			return nil, rerr
 		}
 		if perm {
-			return permanent{err}
+			return nil, permanent{err}
 		}
+		return nil, err
+	}
+	sentAt := s.opts.Now().Unix()
+	return func(ctx context.Context, tx *store.Tx) error { return s.recordSent(ctx, tx, d, note, sentAt) }, nil
+}
+
+// recordSent writes a delivery's success, unless it was acknowledged
+// meanwhile.
+func (s *Service) recordSent(ctx context.Context, tx *store.Tx, d *delivery, note string, at int64) error {
+	res, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ?
+		WHERE id = ? AND status IN (?, ?)`, StatusSent, at, note, d.ID, StatusPending, StatusFailed)
+	if err != nil {
 		return err
 	}
-	return s.record(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ?
-			WHERE id = ? AND status IN (?, ?)`, StatusSent, s.opts.Now().Unix(), note, d.ID, StatusPending, StatusFailed)
-		if err != nil {
-			return err
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // acknowledged meanwhile: keep that
+	}
+	if d.Batch != 0 {
+		if note != "" {
+			if err := s.noteOutcome(ctx, tx, d, StatusSent, note); err != nil {
+				return err
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // acknowledged meanwhile: keep that
-		}
-		return s.Cases.SetEventStatus(ctx, tx, d.Event, StatusSent, note)
-	})
+		return s.settleBatch(ctx, tx, d.Batch)
+	}
+	return s.Cases.SetEventStatus(ctx, tx, d.Event, StatusSent, note)
 }
 
 // compose builds the message of a delivery.
@@ -86,7 +116,7 @@ func (s *Service) compose(ctx context.Context, d *delivery) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	resp, err := s.Responders.Responder(ctx, d.Responder)
+	resp, err := s.responder(ctx, d.Responder)
 	if errors.Is(err, ErrNoResponder) {
 		return Message{}, permanent{errors.New("responder gone")}
 	}
@@ -102,7 +132,7 @@ func (s *Service) compose(ctx context.Context, d *delivery) (Message, error) {
 	if ch == nil {
 		return Message{}, permanent{errors.New("channel gone")}
 	}
-	token, err := s.Cipher.Decrypt(tokenLocation(d.ID), d.sealedToken)
+	token, err := s.Cipher.Decrypt(tokenLocation(d.tokenHash), d.sealedToken)
 	if err != nil {
 		return Message{}, err // sealed: retry once unsealed
 	}
@@ -133,9 +163,7 @@ func (s *Service) templateFor(ctx context.Context, d *delivery) string {
 	case StageBroadcast:
 		return "raid_alert"
 	}
-	var name string
-	s.DB.QueryRow(ctx, `SELECT template FROM alert_rules WHERE id = ?`, d.Rule).Scan(&name)
-	if name != "" {
+	if name := s.ruleTemplate(ctx, d.Rule); name != "" {
 		return name
 	}
 	if d.Tier > 1 {
@@ -190,6 +218,12 @@ func (s *Service) recordFailure(ctx context.Context, d *delivery, cause error, f
 		}
 		if n, _ := res.RowsAffected(); n == 0 || !failed {
 			return nil
+		}
+		if d.Batch != 0 {
+			if err := s.noteOutcome(ctx, tx, d, StatusFailed, class); err != nil {
+				return err
+			}
+			return s.settleBatch(ctx, tx, d.Batch)
 		}
 		return s.Cases.SetEventStatus(ctx, tx, d.Event, StatusFailed, class)
 	})

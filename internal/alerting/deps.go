@@ -60,6 +60,7 @@ const (
 	EventDelivery = "delivery"
 	EventAck      = "ack"
 	EventNote     = "note"
+	EventStatus   = "status"
 )
 
 // ErrNoCase is returned by Cases when there is no such case.

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/faro-project/faro/internal/store"
@@ -149,10 +148,12 @@ func (s *Service) targets(ctx context.Context, tx *store.Tx, c *Case, stage stri
 	if len(matched) == 0 {
 		return nil, nil, nil
 	}
+	gen := s.generation() // before the read: a change meanwhile invalidates it
 	all, err := s.Responders.List(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	s.remember(gen, all)
 	byID := make(map[int64]*Responder, len(all))
 	for i := range all {
 		byID[all[i].ID] = &all[i]
@@ -183,17 +184,9 @@ func (s *Service) dispatch(ctx context.Context, tx *store.Tx, c *Case, stage str
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, t := range targets {
-		for _, ch := range t.resp.Channels {
-			if err := s.createDelivery(ctx, tx, c, t, ch, stage, tier); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	if n == 0 || stage == StageBroadcast {
-		return n, nil
+	n, err := s.createDeliveries(ctx, tx, c, targets, stage, tier)
+	if err != nil || n == 0 || stage == StageBroadcast {
+		return n, err
 	}
 	// The shortest wait of the tier's rules decides when to escalate.
 	wait := slices.MinFunc(rules, func(a, b *Rule) int { return a.AckMinutes - b.AckMinutes }).AckMinutes
@@ -217,32 +210,10 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func tokenLocation(id int64) vault.Location {
-	return vault.Location{Table: "deliveries", Record: strconv.FormatInt(id, 10), Field: "ack_token"}
-}
-
-func (s *Service) createDelivery(ctx context.Context, tx *store.Tx, c *Case, t target, ch Channel, stage string, tier int) error {
-	token, hash := newToken()
-	now := s.opts.Now().Unix()
-	id, err := store.InsertID(ctx, tx, `INSERT INTO deliveries (case_id, responder_id, channel_id, channel, rule_id, tier,
-		stage, status, ack_token_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		c.ID, t.resp.ID, ch.ID, ch.Channel, t.rule.ID, tier, stage, StatusPending, hash, now)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.Cipher.Encrypt(tokenLocation(id), []byte(token))
-	if err != nil {
-		return err
-	}
-	text := fmt.Sprintf("%s → %s (%s, tier %d)", stageLabel(stage), t.resp.Name, ch.Channel, tier)
-	ev, err := s.Cases.AddEvent(ctx, tx, c.ID, EventDelivery, text, StatusPending)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE deliveries SET ack_token = ?, event_id = ? WHERE id = ?`, sealed, ev, id); err != nil {
-		return err
-	}
-	return s.Jobs.Enqueue(ctx, tx, JobDeliver, DeliverArgs{Delivery: id}, time.Time{}, s.opts.MaxAttempts, "")
+// tokenLocation binds a sealed ack token to its delivery by the token's
+// hash (unique, and known before the row is inserted, unlike its id).
+func tokenLocation(hash string) vault.Location {
+	return vault.Location{Table: "deliveries", Record: hash, Field: "ack_token"}
 }
 
 func stageLabel(stage string) string {

@@ -30,16 +30,18 @@ func (qs QueueScheduler) Cancel(ctx context.Context, tx *store.Tx, key string) (
 // Deliveries are network side effects (at least once, retried);
 // escalations are database effects committed with the job (exactly once).
 func (s *Service) RegisterJobs(q *jobs.Queue) {
-	q.Handle(JobDeliver, func(ctx context.Context, j *jobs.Job) error {
+	// A sent delivery's status is committed with the job's done mark, in
+	// the queue's group commit: one transaction for many deliveries.
+	q.HandleCommit(JobDeliver, func(ctx context.Context, j *jobs.Job) (jobs.TxFunc, error) {
 		var a DeliverArgs
 		if err := json.Unmarshal(j.Args, &a); err != nil {
-			return jobs.Permanent(err)
+			return nil, jobs.Permanent(err)
 		}
-		err := s.Deliver(ctx, a, j.Final)
+		sent, err := s.deliver(ctx, a, j.Final)
 		if IsPermanent(err) {
-			return jobs.Permanent(err)
+			return nil, jobs.Permanent(err)
 		}
-		return err
+		return jobs.TxFunc(sent), err
 	})
 	q.HandleTx(JobEscalate, func(ctx context.Context, tx *store.Tx, j *jobs.Job) error {
 		var a EscalateArgs
@@ -48,4 +50,10 @@ func (s *Service) RegisterJobs(q *jobs.Queue) {
 		}
 		return s.Escalate(ctx, tx, a)
 	})
+}
+
+// EnqueueMany adds one job of kind per args in tx, in few statements.
+func (qs QueueScheduler) EnqueueMany(ctx context.Context, tx *store.Tx, kind string, args []any, maxAttempts int) error {
+	_, err := qs.Q.EnqueueMany(ctx, tx, kind, args, jobs.Options{MaxAttempts: maxAttempts})
+	return err
 }

@@ -57,6 +57,10 @@ type Service struct {
 	groupOnce sync.Once
 	outcomes  chan *outcome
 	cache     caseCache
+	// responders and rules cache what a fan-out's deliveries share.
+	responders responderCache
+	rules      ruleTemplates
+	batches    batchCounts
 }
 
 // New returns the alerting service.

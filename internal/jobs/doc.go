@@ -18,6 +18,16 @@
 //     claim (the attempt number fences a worker whose lease was taken
 //     over). A crash before the commit leaves no effect and the job is
 //     retried.
+//   - A CommitHandler is a Handler whose success has a database effect
+//     (a delivery's status): the effect commits in the transaction that
+//     marks the job done, fenced like a TxHandler's, so it happens once
+//     per successful attempt that still holds the claim.
+//   - Throughput: claims take many jobs at a time (up to 8 × Concurrency
+//     wait, claimed, for a free worker) and finished Handler and
+//     CommitHandler jobs are marked done by group commit (one transaction
+//     for every job that finished while the previous one ran). The worker
+//     does not wait for that commit; until it lands the job is still
+//     running under its lease, so a crash meanwhile runs it again.
 //   - On PostgreSQL several processes may run queues on one database:
 //     FOR UPDATE SKIP LOCKED gives each due job to one claimer.
 //

@@ -58,6 +58,9 @@ type Queue struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	txs      map[string]TxHandler
+	commits  map[string]CommitHandler
+
+	done doneGroup // group commit of finished Handler jobs
 }
 
 // New returns a queue on db. It does nothing until Run.
@@ -71,6 +74,7 @@ func New(db *store.DB, log *slog.Logger) *Queue {
 		wake:     make(chan struct{}, 1),
 		handlers: map[string]Handler{},
 		txs:      map[string]TxHandler{},
+		commits:  map[string]CommitHandler{},
 	}
 }
 
@@ -92,6 +96,8 @@ type Job struct {
 	MaxAttempts int
 	Key         string
 	Final       bool // this is the last attempt
+
+	claimed time.Time // when this process claimed it (its lease began)
 }
 
 // Handler performs external side effects (network). It runs at least once
@@ -113,6 +119,20 @@ type Handler func(ctx context.Context, j *Job) error
 // acknowledged meanwhile): Cancel cannot stop a job already running.
 type TxHandler func(ctx context.Context, tx *store.Tx, j *Job) error
 
+// TxFunc is a database effect committed with a job's done mark.
+type TxFunc func(ctx context.Context, tx *store.Tx) error
+
+// CommitHandler is a Handler whose success has a database effect to
+// record, such as a delivery's status: it does its network I/O with no
+// transaction open, as a Handler, and returns the effect, which is
+// committed in the same transaction that marks the job done (group
+// committed with other jobs finishing meanwhile). The effect is fenced
+// like a TxHandler's: it is not committed if the job's lease was taken
+// over. The effect must follow TxHandler's rules (no other transaction,
+// no network I/O). An error retries with backoff as for a Handler; the
+// returned TxFunc is then ignored.
+type CommitHandler func(ctx context.Context, j *Job) (TxFunc, error)
+
 // Handle registers the handler for jobs of kind. Registering a kind twice
 // panics: it is a programming error.
 func (q *Queue) Handle(kind string, h Handler) {
@@ -120,6 +140,15 @@ func (q *Queue) Handle(kind string, h Handler) {
 	defer q.mu.Unlock()
 	q.mustBeNew(kind)
 	q.handlers[kind] = h
+}
+
+// HandleCommit registers the handler for jobs of kind whose success is
+// recorded with the job's done mark.
+func (q *Queue) HandleCommit(kind string, h CommitHandler) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.mustBeNew(kind)
+	q.commits[kind] = h
 }
 
 // HandleTx registers the transactional handler for jobs of kind.
@@ -135,6 +164,9 @@ func (q *Queue) mustBeNew(kind string) {
 		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
 	}
 	if _, ok := q.txs[kind]; ok {
+		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
+	}
+	if _, ok := q.commits[kind]; ok {
 		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
 	}
 }

@@ -17,6 +17,18 @@ import (
 // for the handlers in flight (their ctx is cancelled) and returns. A job
 // interrupted that way is put back to run again at once. Register every
 // handler before Run; call Run once per Queue.
+//
+// Run claims ahead: up to 8 × Concurrency jobs (at most maxAhead) wait,
+// claimed, for a free worker, so that workers need not wait for a claim
+// transaction and claims come in large batches (on SQLite every
+// transaction queues for the one writer and waits for its fsync, about
+// 10-20 ms on a loaded VM: one claim per few jobs capped a fan-out at a
+// few hundred jobs a second). A waiting job's lease is renewed before it
+// starts if it has aged; jobs claimed ahead are given back when Run stops.
+// A kill -9 costs each of them one attempt, as it does a running job.
+// maxAhead bounds the jobs claimed ahead of a free worker.
+const maxAhead = 256
+
 func (q *Queue) Run(ctx context.Context) {
 	c := q.newClaimer()
 	if c == nil {
@@ -25,74 +37,106 @@ func (q *Queue) Run(ctx context.Context) {
 		return
 	}
 	conc := q.concurrency()
+	room := conc + min(8*conc, maxAhead) // in flight plus claimed ahead
+	minBatch := room / 4                 // a busy queue claims no fewer at a time
 	var (
 		wg       sync.WaitGroup
-		mu       sync.Mutex
 		inFlight int
-		freed    = make(chan struct{}, 1)
+		ready    []*Job
+		freed    = make(chan struct{}, conc)
 	)
 	poll := time.NewTicker(q.poll())
 	defer poll.Stop()
 	sweep := time.NewTicker(q.lease())
 	defer sweep.Stop()
 	q.sweep(ctx)
-	// saturated: the last claim filled every free slot, so more jobs may
-	// be due; a worker finishing is then a reason to look again at once.
-	claimNow, saturated := true, false
+	// moreDue: the last claim got all it asked for, so more jobs may be
+	// due; a worker finishing is then a reason to look again.
+	claimNow, moreDue := true, false
 	for {
-		if claimNow && ctx.Err() == nil {
-			mu.Lock()
-			free := conc - inFlight
-			mu.Unlock()
-			if free == 0 {
-				saturated = true
-			} else {
-				js, err := c.claim(ctx, q, free)
-				if err != nil && ctx.Err() == nil {
-					q.log.Warn("claim jobs", "err", scrub(err.Error()))
-				}
-				for _, j := range js {
-					mu.Lock()
-					inFlight++
-					mu.Unlock()
-					wg.Go(func() {
-						q.work(ctx, j)
-						mu.Lock()
-						inFlight--
-						mu.Unlock()
-						select {
-						case freed <- struct{}{}:
-						default:
-						}
-					})
-				}
-				saturated = err == nil && len(js) == free
-				if saturated {
-					continue
-				}
+		for inFlight < conc && len(ready) > 0 && ctx.Err() == nil {
+			j := ready[0]
+			ready = ready[1:]
+			inFlight++
+			wg.Go(func() {
+				q.work(ctx, j)
+				freed <- struct{}{}
+			})
+		}
+		want := room - inFlight - len(ready)
+		if claimNow && ctx.Err() == nil && want > 0 && (inFlight+len(ready) == 0 || want >= max(minBatch, 1) || !moreDue) {
+			js, err := c.claim(ctx, q, want)
+			if err != nil && ctx.Err() == nil {
+				q.log.Warn("claim jobs", "err", scrub(err.Error()))
+			}
+			ready = append(ready, js...)
+			moreDue = err == nil && len(js) == want
+			if len(js) > 0 && inFlight < conc {
+				continue // start them
 			}
 		}
 		claimNow = true
 		select {
 		case <-ctx.Done():
+			q.giveBack(ready)
 			wg.Wait()
+			q.done.pending.Wait()
 			return
 		case <-q.wake:
 		case <-poll.C:
 		case <-sweep.C:
 			q.sweep(ctx)
 		case <-freed:
-			claimNow = saturated
+			inFlight--
+		drain:
+			for {
+				select {
+				case <-freed:
+					inFlight--
+				default:
+					break drain
+				}
+			}
+			claimNow = moreDue || len(ready) > 0
 		}
 	}
 }
 
-// claimer holds the claim statement for the kinds this process handles:
+// giveBack returns jobs claimed ahead that never started, uncounted and
+// due at once, so a restart runs them without waiting for their lease.
+func (q *Queue) giveBack(js []*Job) {
+	if len(js) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	now := nowMS()
+	err := q.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, j := range js {
+			if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'pending', attempt = attempt - 1, run_at = ?, locked_until = 0
+				WHERE id = ? AND state = 'running' AND attempt = ?`, now, j.ID, j.Attempt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		q.log.Warn("give back unstarted jobs; their leases will expire", "count", len(js), "err", scrub(err.Error()))
+	}
+}
+
+// claimer holds the claim statements for the kinds this process handles:
 // a process never takes a job it has no handler for.
 type claimer struct {
-	query string // claims up to n due jobs
-	peek  string // is any job due? A read, so an idle queue takes no write lock
-	kinds []any
+	// lease claims up to n running jobs whose lease expired (their worker
+	// died) and that have attempts left; due claims up to n pending jobs
+	// whose time has come. Each walks its own partial index in order and
+	// stops at n: one statement with an OR of both collected and sorted
+	// every due job for every claim, which made a fan-out of 10,000
+	// quadratic. Exhausted ones are failed by sweep.
+	lease, due string
+	peek       string // is any job due? A read, so an idle queue takes no write lock
+	kinds      []any
 }
 
 func (q *Queue) newClaimer() *claimer {
@@ -105,6 +149,9 @@ func (q *Queue) newClaimer() *claimer {
 	for k := range q.txs {
 		kinds = append(kinds, k)
 	}
+	for k := range q.commits {
+		kinds = append(kinds, k)
+	}
 	if len(kinds) == 0 {
 		return nil
 	}
@@ -113,61 +160,78 @@ func (q *Queue) newClaimer() *claimer {
 	for _, k := range kinds {
 		c.kinds = append(c.kinds, k)
 	}
-	in := strings.Repeat("?, ", len(kinds)-1) + "?"
-	// Due: pending and run_at passed, or running with an expired lease (its
-	// worker died) and attempts left. Exhausted ones are failed by sweep.
-	due := `FROM jobs WHERE kind IN (` + in + `)
-		AND ((state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until <= ? AND attempt < max_attempts))`
-	c.peek = `SELECT COUNT(*) FROM (SELECT 1 ` + due + ` LIMIT 1) AS due`
-	pick := `SELECT id ` + due + ` ORDER BY run_at, id LIMIT ?`
-	where := `id IN (` + pick + `)`
-	if q.db.Dialect == store.Postgres {
-		// SKIP LOCKED: concurrent claimers in other processes take other
-		// rows instead of waiting for or double-taking this one. ANY(ARRAY())
-		// runs the pick once; IN (subquery) may be re-planned as a join.
-		where = `id = ANY(ARRAY(` + pick + ` FOR UPDATE SKIP LOCKED))`
+	in := `kind IN (` + strings.Repeat("?, ", len(kinds)-1) + `?)`
+	expired := `FROM jobs WHERE ` + in + ` AND state = 'running' AND locked_until <= ? AND attempt < max_attempts`
+	pending := `FROM jobs WHERE ` + in + ` AND state = 'pending' AND run_at <= ?`
+	c.peek = `SELECT (SELECT COUNT(*) FROM (SELECT 1 ` + pending + ` LIMIT 1) AS p) + (SELECT COUNT(*) FROM (SELECT 1 ` + expired + ` LIMIT 1) AS e)`
+	claim := func(pick string) string {
+		where := `id IN (` + pick + `)`
+		if q.db.Dialect == store.Postgres {
+			// SKIP LOCKED: concurrent claimers in other processes take other
+			// rows instead of waiting for or double-taking this one. ANY(ARRAY())
+			// runs the pick once; IN (subquery) may be re-planned as a join.
+			where = `id = ANY(ARRAY(` + pick + ` FOR UPDATE SKIP LOCKED))`
+		}
+		return `UPDATE jobs SET state = 'running', attempt = attempt + 1, locked_until = ?
+			WHERE ` + where + `
+			RETURNING id, kind, args, attempt, max_attempts, key`
 	}
-	c.query = `UPDATE jobs SET state = 'running', attempt = attempt + 1, locked_until = ?
-		WHERE ` + where + `
-		RETURNING id, kind, args, attempt, max_attempts, key`
+	c.lease = claim(`SELECT id ` + expired + ` ORDER BY locked_until, id LIMIT ?`)
+	c.due = claim(`SELECT id ` + pending + ` ORDER BY run_at, id LIMIT ?`)
 	return c
 }
 
 // claim moves up to n due jobs to running with a fresh lease, in one
-// statement (one short write transaction), and returns them by id.
+// short write transaction, and returns them by id.
 func (c *claimer) claim(ctx context.Context, q *Queue, n int) ([]*Job, error) {
 	now := nowMS()
 	var due int
-	peekArgs := append(append([]any{}, c.kinds...), now, now)
+	peekArgs := append(append(append(append([]any{}, c.kinds...), now), c.kinds...), now)
 	if err := q.db.QueryRow(ctx, c.peek, peekArgs...).Scan(&due); err != nil || due == 0 {
 		return nil, err
 	}
-	args := make([]any, 0, len(c.kinds)+4)
-	args = append(args, now+q.lease().Milliseconds())
-	args = append(args, c.kinds...)
-	args = append(args, now, now, n)
 	var js []*Job
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		js = js[:0]
-		rows, err := tx.Query(ctx, c.query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
+		for _, query := range []string{c.lease, c.due} {
+			if len(js) >= n {
+				break
+			}
+			args := make([]any, 0, len(c.kinds)+3)
+			args = append(args, now+q.lease().Milliseconds())
+			args = append(args, c.kinds...)
+			args = append(args, now, n-len(js))
+			if err := claimInto(ctx, tx, query, args, &js); err != nil {
 				return err
 			}
-			js = append(js, j)
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(js, func(a, b *Job) int { return cmp.Compare(a.ID, b.ID) })
+	claimed := time.Now()
+	for _, j := range js {
+		j.claimed = claimed
+	}
 	return js, nil
+}
+
+func claimInto(ctx context.Context, tx *store.Tx, query string, args []any, js *[]*Job) error {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return err
+		}
+		*js = append(*js, j)
+	}
+	return rows.Err()
 }
 
 // sweep ends the jobs whose worker died during their last attempt (the

@@ -34,20 +34,26 @@ func scanJob(rows *sql.Rows) (*Job, error) {
 // work runs one claimed attempt and records its outcome.
 func (q *Queue) work(ctx context.Context, j *Job) {
 	q.mu.Lock()
-	h, th := q.handlers[j.Kind], q.txs[j.Kind]
+	h, th, ch := q.handlers[j.Kind], q.txs[j.Kind], q.commits[j.Kind]
 	q.mu.Unlock()
-	if th != nil {
+	switch {
+	case th != nil:
 		q.workTx(ctx, j, th)
-		return
+	case ch != nil:
+		q.workHandler(ctx, j, ch)
+	default:
+		q.workHandler(ctx, j, func(ctx context.Context, j *Job) (TxFunc, error) { return nil, h(ctx, j) })
 	}
-	q.workHandler(ctx, j, h)
 }
 
 // workHandler: no transaction is open while h runs (SQLite's one writer
 // must not wait for a rescue centre's mail server). The lease is extended
 // meanwhile; if it is lost (another worker took the job over), h's ctx is
 // cancelled and nothing is recorded.
-func (q *Queue) workHandler(ctx context.Context, j *Job, h Handler) {
+func (q *Queue) workHandler(ctx context.Context, j *Job, h CommitHandler) {
+	if !q.renewAged(ctx, j) {
+		return
+	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := make(chan struct{})
@@ -56,7 +62,7 @@ func (q *Queue) workHandler(ctx context.Context, j *Job, h Handler) {
 		defer close(done)
 		q.keepLease(hctx, j, stop, cancel)
 	}()
-	err := callHandler(hctx, j, h)
+	effect, err := callHandler(hctx, j, h)
 	close(stop)
 	<-done
 	if errors.Is(context.Cause(hctx), errLeaseLost) {
@@ -64,10 +70,28 @@ func (q *Queue) workHandler(ctx context.Context, j *Job, h Handler) {
 		return
 	}
 	if err == nil {
-		q.finishOK(j)
+		q.finishOK(j, effect)
 		return
 	}
 	q.finishErr(ctx, j, err)
+}
+
+// renewAged extends the lease of a job that waited, claimed ahead, for a
+// third of it or more, so that it starts with a whole lease; false if it
+// was taken over meanwhile (or the renewal failed: then it is given up
+// to whoever claims it after the lease, rather than run on a short one).
+func (q *Queue) renewAged(ctx context.Context, j *Job) bool {
+	lease := q.lease()
+	if j.claimed.IsZero() || time.Since(j.claimed) < lease/3 {
+		return true
+	}
+	n, err := q.update(ctx, `UPDATE jobs SET locked_until = ? WHERE id = ? AND state = 'running' AND attempt = ?`,
+		nowMS()+lease.Milliseconds(), j.ID, j.Attempt)
+	if err != nil || n == 0 {
+		q.log.Warn("job lease lost before it ran; another worker has it", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+		return false
+	}
+	return true
 }
 
 // keepLease extends the lease every third of its length until stop.
@@ -125,7 +149,7 @@ func (q *Queue) workTx(ctx context.Context, j *Job, h TxHandler) {
 	}
 }
 
-func callHandler(ctx context.Context, j *Job, h Handler) (err error) {
+func callHandler(ctx context.Context, j *Job, h CommitHandler) (effect TxFunc, err error) {
 	defer recoverTo(&err)
 	return h(ctx, j)
 }
@@ -146,20 +170,13 @@ func recoverTo(err *error) {
 	}
 }
 
-func (q *Queue) finishOK(j *Job) {
-	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
-	defer cancel()
-	n, err := q.update(ctx, `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
-		WHERE id = ? AND state = 'running' AND attempt = ?`, nowMS(), j.ID, j.Attempt)
-	switch {
-	case err != nil:
-		// The lease will expire and the job run again: at least once.
-		q.log.Error("record job done", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
-	case n == 0:
-		q.log.Warn("job done after its lease was taken over", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
-	default:
-		q.log.Debug("job done", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
-	}
+// finishOK hands the job, with its effect, to the group commit and
+// returns at once: the worker is free for the next job while the commit
+// waits for the writer. Until it commits the job is still running with
+// its lease, so a crash meanwhile runs it again (at least once); Run
+// waits for pending commits before it returns.
+func (q *Queue) finishOK(j *Job, effect TxFunc) {
+	q.markDone(j, effect)
 }
 
 // finishErr records a failed attempt: retry after backoff, or failed for

@@ -51,12 +51,16 @@ func alerting(ctx context.Context, tx *store.Tx) error {
 			ack_token_hash TEXT NOT NULL UNIQUE,
 			ack_token %s,
 			event_id BIGINT NOT NULL DEFAULT 0,
+			batch_event_id BIGINT NOT NULL DEFAULT 0,
 			created_at BIGINT NOT NULL,
 			sent_at BIGINT NOT NULL DEFAULT 0,
 			acked_at BIGINT NOT NULL DEFAULT 0,
 			ack_via TEXT NOT NULL DEFAULT '')`, id, blob),
 		`CREATE INDEX deliveries_case ON deliveries (case_id, tier)`,
 		`CREATE INDEX deliveries_responder ON deliveries (responder_id, created_at)`,
+		// A summarised dispatch's timeline entry settles when none of its
+		// deliveries is pending: one seek per outcome.
+		`CREATE INDEX deliveries_batch ON deliveries (batch_event_id, status)`,
 		`CREATE TABLE alert_case_state (
 			case_id BIGINT PRIMARY KEY,
 			phase_rank INTEGER NOT NULL DEFAULT 0,

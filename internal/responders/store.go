@@ -22,6 +22,8 @@ type Store struct {
 	Cipher vault.Cipher
 	Audit  *audit.Log
 	Now    func() time.Time
+
+	templates templateCache
 }
 
 // NewStore returns a store over db.
@@ -153,6 +155,7 @@ func (s *Store) Save(ctx context.Context, r *Responder) error {
 		return s.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: action,
 			RecordType: "responder", RecordID: strconv.FormatInt(r.ID, 10)})
 	})
+	s.changed() // even on error: a cache dropped for nothing costs one read
 	if err != nil {
 		return s.undo(r, create, err)
 	}
@@ -319,6 +322,7 @@ func normaliseAddress(channel, address string) string {
 
 // Delete removes a responder and its channels.
 func (s *Store) Delete(ctx context.Context, id int64) error {
+	defer s.changed()
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM responder_channels WHERE responder_id = ?`, id); err != nil {
 			return err

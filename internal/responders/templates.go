@@ -64,6 +64,7 @@ func (s *Store) SaveTemplate(ctx context.Context, t *MessageTemplate) error {
 		return err
 	}
 	now := s.Now().Unix()
+	defer s.changed() // after the commit: readers meanwhile do not cache
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM message_templates WHERE name = ? AND lang = ? AND channel = ? AND id <> ?`,
@@ -110,20 +111,25 @@ func (s *Store) Template(ctx context.Context, name string, langs []string, chann
 	if err != nil {
 		return nil, "", "", err
 	}
-	tpl, err = notify.ParseTemplate(t.Body)
-	if err != nil {
+	if t.body == nil {
 		// Stored templates were validated; this one was edited by hand.
+		if _, err = notify.ParseTemplate(t.Body); err == nil {
+			err = errBadStored
+		}
 		return nil, "", "", err
 	}
-	return tpl, t.Subject, t.Lang, nil
+	return t.body, t.Subject, t.Lang, nil
 }
 
-func (s *Store) pick(ctx context.Context, name string, langs []string, channel string) (*MessageTemplate, error) {
-	all, err := s.queryTemplates(ctx, `WHERE name = ?`, name)
+// errBadStored: a stored template does not parse (edited by hand).
+var errBadStored = errors.New("responders: stored template does not parse")
+
+func (s *Store) pick(ctx context.Context, name string, langs []string, channel string) (*parsedTemplate, error) {
+	all, err := s.templatesNamed(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	find := func(lang, ch string) *MessageTemplate {
+	find := func(lang, ch string) *parsedTemplate {
 		for i := range all {
 			if strings.EqualFold(all[i].Lang, lang) && all[i].Channel == ch {
 				return &all[i]
@@ -166,15 +172,15 @@ type Composed struct {
 // Compose picks the template as Template does and renders subject and
 // body with data.
 func (s *Store) Compose(ctx context.Context, name string, langs []string, channel string, data notify.TemplateData) (Composed, error) {
-	body, subjectSrc, lang, err := s.Template(ctx, name, langs, channel)
+	t, err := s.pick(ctx, name, langs, channel)
 	if err != nil {
 		return Composed{}, err
 	}
-	subject, err := notify.ParseTemplate(subjectSrc)
-	if err != nil {
-		return Composed{}, err
+	body, subject := t.body, t.subject
+	if body == nil || subject == nil {
+		return Composed{}, errBadStored
 	}
-	c := Composed{Lang: lang}
+	c := Composed{Lang: t.Lang}
 	if c.Subject, err = subject.Render(data); err != nil {
 		return Composed{}, err
 	}

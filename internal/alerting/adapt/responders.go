@@ -38,6 +38,10 @@ func (a Responders) Responder(ctx context.Context, id int64) (*alerting.Responde
 	return &out, nil
 }
 
+// Generation changes whenever a responder is saved or deleted, so that
+// alerting can keep a fan-out's responders and drop them on a change.
+func (a Responders) Generation() uint64 { return a.S.Generation() }
+
 // List lists every responder.
 func (a Responders) List(ctx context.Context) ([]alerting.Responder, error) {
 	rs, err := a.S.List(ctx)

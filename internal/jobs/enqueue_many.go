@@ -1,0 +1,95 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/faro-project/faro/internal/store"
+)
+
+// enqueueChunk is how many jobs one INSERT statement adds: well under
+// both engines' limits on bound parameters (7 per row).
+const enqueueChunk = 500
+
+// EnqueueMany adds one job of kind per element of args inside the
+// caller's transaction, as Enqueue does, in a few multi-row INSERTs
+// instead of one statement per job: an alert to thousands of responders
+// enqueues thousands of deliveries in the case's own transaction, which
+// SQLite's single writer holds meanwhile. Jobs enqueued this way have no
+// Key (keys deduplicate one job at a time: use Enqueue). It returns the
+// jobs' ids in the order of args.
+func (q *Queue) EnqueueMany(ctx context.Context, tx *store.Tx, kind string, args []any, o Options) ([]int64, error) {
+	if !validKind(kind) {
+		return nil, ErrBadKind
+	}
+	if o.Key != "" {
+		return nil, fmt.Errorf("%w: EnqueueMany takes no key", ErrBadKey)
+	}
+	raws := make([]string, len(args))
+	for i, a := range args {
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadArgs, err)
+		}
+		if len(raw) > maxArgsLen || !utf8.Valid(raw) {
+			return nil, ErrBadArgs
+		}
+		raws[i] = string(raw)
+	}
+	maxAttempts := o.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	now := nowMS()
+	runAt := now
+	if !o.RunAt.IsZero() {
+		runAt = o.RunAt.UnixMilli()
+	}
+	ids := make([]int64, 0, len(args))
+	for start := 0; start < len(raws); start += enqueueChunk {
+		chunk := raws[start:min(start+enqueueChunk, len(raws))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO jobs (kind, args, key, state, attempt, max_attempts, run_at, locked_until, last_error, created_at, finished_at) VALUES `)
+		params := make([]any, 0, 5*len(chunk))
+		for i, raw := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`(?, ?, NULL, 'pending', 0, ?, ?, 0, '', ?, 0)`)
+			params = append(params, kind, raw, maxAttempts, runAt, now)
+		}
+		b.WriteString(` RETURNING id`)
+		rows, err := tx.Query(ctx, b.String(), params...)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+		}
+		var got []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+			}
+			got = append(got, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+		}
+		if len(got) != len(chunk) {
+			return nil, fmt.Errorf("jobs: enqueue %s: %d of %d rows", kind, len(got), len(chunk))
+		}
+		// Ids grow with insertion order on both engines, but RETURNING's
+		// own order is not promised: sort to match args.
+		slices.Sort(got)
+		ids = append(ids, got...)
+	}
+	if runAt <= now && len(ids) > 0 {
+		tx.AfterCommit(q.Wake)
+	}
+	return ids, nil
+}

@@ -1,0 +1,152 @@
+package jobs
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/faro-project/faro/internal/store"
+)
+
+// Finished Handler jobs are marked done by group commit. A fan-out of one
+// alert to thousands of responders finishes sixteen jobs at a time; one
+// write transaction each would queue them all behind SQLite's single
+// writer (and cost a commit each on PostgreSQL). Here whoever finishes
+// while a transaction runs joins the next one. Each job keeps its own
+// fenced UPDATE (state = 'running' AND attempt = ?), so a job whose lease
+// was taken over is still left alone (and its effect not applied). The
+// worker does not wait for the commit; at least once is unchanged (a
+// crash before the commit leaves the job running, its lease expires and
+// it runs again), and Run returns only once every pending group is
+// committed.
+
+// maxDoneGroup bounds one group's transaction.
+const maxDoneGroup = 512
+
+type doneReq struct {
+	j      *Job
+	effect TxFunc // a CommitHandler's, or nil
+}
+
+type doneGroup struct {
+	once    sync.Once
+	reqs    chan *doneReq
+	pending sync.WaitGroup // submitted, not yet committed or given up
+}
+
+// markDone queues j (with effect, if any) for the next group commit. It
+// blocks only while a full group is already waiting.
+func (q *Queue) markDone(j *Job, effect TxFunc) {
+	q.done.once.Do(func() {
+		q.done.reqs = make(chan *doneReq, maxDoneGroup)
+		go q.commitDone()
+	})
+	q.done.pending.Add(1)
+	q.done.reqs <- &doneReq{j: j, effect: effect}
+}
+
+// commitDone runs for the queue's lifetime: it has nothing to do while no
+// job finishes, and it holds no transaction between groups.
+func (q *Queue) commitDone() {
+	for r := range q.done.reqs {
+		group := []*doneReq{r}
+	drain:
+		for len(group) < maxDoneGroup {
+			select {
+			case r := <-q.done.reqs:
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		ns, err := q.commitGroup(group)
+		if err != nil && len(group) > 1 {
+			// One failing effect must not fail the others: each on its own.
+			for _, r := range group {
+				n, err := q.commitGroup([]*doneReq{r})
+				q.doneLogged(r.j, n[0], err)
+			}
+			continue
+		}
+		for i, r := range group {
+			q.doneLogged(r.j, ns[i], err)
+		}
+	}
+}
+
+func (q *Queue) doneLogged(j *Job, n int64, err error) {
+	defer q.done.pending.Done()
+	switch {
+	case err != nil:
+		// The lease will expire and the job run again: at least once.
+		q.log.Error("record job done", "kind", j.Kind, "job", j.ID, "err", scrub(err.Error()))
+	case n == 0:
+		q.log.Warn("job done after its lease was taken over", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	default:
+		q.log.Debug("job done", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
+	}
+}
+
+// commitGroup marks the group's jobs done, with their effects, in one
+// transaction. On error nothing of it is committed and every n is 0.
+func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
+	ns := make([]int64, len(group))
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	now := nowMS()
+	// One fenced UPDATE for the group: each job is matched by id and
+	// attempt, and RETURNING says which were still ours.
+	var b strings.Builder
+	b.WriteString(`UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0 WHERE state = 'running' AND (`)
+	args := make([]any, 0, 1+2*len(group))
+	args = append(args, now)
+	for i, r := range group {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(id = ? AND attempt = ?)")
+		args = append(args, r.j.ID, r.j.Attempt)
+	}
+	b.WriteString(") RETURNING id")
+	err := q.db.InTx(ctx, func(tx *store.Tx) error {
+		clear(ns)
+		rows, err := tx.Query(ctx, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		ours := make(map[int64]bool, len(group))
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ours[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, r := range group {
+			if !ours[r.j.ID] {
+				continue
+			}
+			ns[i] = 1
+			if r.effect != nil {
+				if err := callEffect(ctx, tx, r.effect); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		clear(ns)
+	}
+	return ns, err
+}
+
+func callEffect(ctx context.Context, tx *store.Tx, f TxFunc) (err error) {
+	defer recoverTo(&err)
+	return f(ctx, tx)
+}
