@@ -125,6 +125,8 @@ func (w *importWriter) flush(ctx context.Context, final bool) error {
 		if err != nil {
 			return err
 		}
+		var changed []*Record
+		var lines []int
 		for i := range w.batch {
 			r := &w.batch[i]
 			r.fillDate()
@@ -132,9 +134,23 @@ func (w *importWriter) flush(ctx context.Context, final bool) error {
 				unchanged++
 				continue
 			}
+			changed = append(changed, r)
+			lines = append(lines, w.lines[i])
+		}
+		if bu, ok := w.im.Store.(batchUpserter); ok {
+			// One version bump and a few multi-row INSERTs for the batch,
+			// without a SELECT per row: old already holds its stored rows.
+			created, updated, err = bu.UpsertBatch(ctx, tx, changed, old)
+			if err != nil {
+				return fmt.Errorf("store the rows of lines %d-%d: %w", w.lines[0], w.lines[len(w.lines)-1], err)
+			}
+			changed = nil
+		}
+		for i := range changed {
+			r := changed[i]
 			c, err := w.im.Store.Upsert(ctx, tx, r)
 			if err != nil {
-				return fmt.Errorf("store the row on line %d: %w", w.lines[i], err)
+				return fmt.Errorf("store the row on line %d: %w", lines[i], err)
 			}
 			if c {
 				created++
@@ -156,6 +172,12 @@ func (w *importWriter) flush(ctx context.Context, final bool) error {
 	w.rep.Written = w.rep.Written || len(w.batch) > 0
 	w.batch, w.lines = w.batch[:0], w.lines[:0]
 	return nil
+}
+
+// batchUpserter stores a transaction's changed rows at once, given the
+// stored rows of their IDs. *Store is one.
+type batchUpserter interface {
+	UpsertBatch(ctx context.Context, tx *store.Tx, recs []*Record, known map[string]*Record) (created, updated int, err error)
 }
 
 // auditEntry names the import and its counts (never the content).

@@ -337,10 +337,9 @@ func (p *Publisher) refresh(ctx context.Context) (published, withdrawn int, err 
 		return 0, 0, nil
 	}
 	err = p.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, r := range changed {
-			if _, err := p.store.Upsert(ctx, tx, r); err != nil {
-				return err
-			}
+		// One version bump for the whole publication, not one per record.
+		if _, _, err := p.store.UpsertBatch(ctx, tx, changed, nil); err != nil {
+			return err
 		}
 		for _, h := range existing {
 			if _, err := tx.Exec(ctx, "DELETE FROM public_records WHERE id = ? AND source = ?", h.id, SourceFaro); err != nil {

@@ -57,6 +57,8 @@ func registerSite(srv *web.Server, st *Store, cfg Config) *site {
 // siteFilters are the choices of the filter form.
 type siteFilters struct {
 	Years, Types, Causes, Routes []string
+	// TypeOptions are Types as the visitor reads them (site_label.go).
+	TypeOptions []siteOption
 }
 
 // siteMapData is the map page's content.
@@ -105,6 +107,8 @@ type siteIncidentData struct {
 	// Attribution and Licence name the source; Faro's own when empty.
 	Attribution, Licence string
 	URL                  string // the source's link, http(s) only
+	// TypeLabel is R.Type as the visitor reads it (site_label.go).
+	TypeLabel string
 }
 
 // begin does what every public page does first: the dataset's version,
@@ -116,6 +120,11 @@ func (s *site) begin(w http.ResponseWriter, r *http.Request, canonical string) (
 		s.web.ServerError(w, r, err)
 		return "", "", false
 	}
+	return s.beginAt(w, r, canonical, v)
+}
+
+// beginAt is begin for a page built from the dataset at version v.
+func (s *site) beginAt(w http.ResponseWriter, r *http.Request, canonical, v string) (key, version string, ok bool) {
 	lang := web.L(r).Lang
 	if siteCacheHeaders(w, r, siteETag(r, v+"."+s.cfg.fingerprint(), lang, canonical)) {
 		return "", "", false
@@ -123,8 +132,30 @@ func (s *site) begin(w http.ResponseWriter, r *http.Request, canonical string) (
 	return v + "|" + lang + "|" + r.URL.Path + "?" + canonical, v, true
 }
 
-func siteFiltersOf(c *siteCube) siteFilters {
-	return siteFilters{Years: c.Values(siteByYear), Types: c.Values(siteByType), Causes: c.Values(siteByCause), Routes: c.Values(siteByRoute)}
+// beginSnap is begin for the map and the statistics: they are built from
+// the snapshot in memory, which may be the previous version while the new
+// one is read (site_snap.go), and their ETag and cache key say which.
+func (s *site) beginSnap(w http.ResponseWriter, r *http.Request, canonical string) (key string, snap *siteSnap, ok bool) {
+	v, err := s.st.Version(r.Context())
+	if err != nil {
+		s.web.ServerError(w, r, err)
+		return "", nil, false
+	}
+	if snap, err = s.q.Serve(r.Context(), v); err != nil {
+		s.web.ServerError(w, r, err)
+		return "", nil, false
+	}
+	key, _, ok = s.beginAt(w, r, canonical, snap.version)
+	return key, snap, ok
+}
+
+func siteFiltersOf(snap *siteSnap, l *i18n.Localizer) siteFilters {
+	c := snap.cube
+	f := siteFilters{Years: c.Values(siteByYear), Types: c.Values(siteByType), Causes: c.Values(siteByCause), Routes: c.Values(siteByRoute)}
+	for _, t := range f.Types {
+		f.TypeOptions = append(f.TypeOptions, siteOption{Value: t, Label: snap.typeLabel(l, t)})
+	}
+	return f
 }
 
 // siteNums formats counts for the visitor's language.
@@ -138,13 +169,13 @@ func (s *site) mapPage(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, http.StatusBadRequest)
 		return
 	}
-	key, version, ok := s.begin(w, r, q.values().Encode())
+	key, snap, ok := s.beginSnap(w, r, q.values().Encode())
 	if !ok {
 		return
 	}
 	d, hit := s.cache.get(key)
 	if !hit {
-		if d, err = s.loadMap(r.Context(), version, q, web.L(r)); err != nil {
+		if d, err = s.loadMap(r.Context(), snap, q, web.L(r)); err != nil {
 			s.web.ServerError(w, r, err)
 			return
 		}
@@ -153,8 +184,9 @@ func (s *site) mapPage(w http.ResponseWriter, r *http.Request) {
 	s.web.Render(w, r, http.StatusOK, "publish/site_map", s.web.NewPage(r, "site.map.title", d))
 }
 
-func (s *site) loadMap(ctx context.Context, version string, q siteQuery, l *i18n.Localizer) (*siteMapData, error) {
-	cube, err := s.q.Cube(ctx, version)
+func (s *site) loadMap(ctx context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (*siteMapData, error) {
+	cube := snap.cube
+	grid, err := snap.Grid(ctx, s.q.db)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +198,7 @@ func (s *site) loadMap(ctx context.Context, version string, q siteQuery, l *i18n
 	var view geo.BBox
 	d.Map, d.Links, err = siteRenderMap(q, l.T("site.map.alt"), label, num, func(v geo.BBox, cell float64) ([]siteCluster, error) {
 		view = v
-		cs, err := s.q.MapClusters(ctx, version, q.Filter, v, cell)
+		cs, err := s.q.gridClusters(ctx, grid, q.Filter, v, cell)
 		for _, c := range cs {
 			d.InView += c.Incidents
 		}
@@ -175,9 +207,12 @@ func (s *site) loadMap(ctx context.Context, version string, q siteQuery, l *i18n
 	if err != nil {
 		return nil, err
 	}
-	d.Filters, d.Totals = siteFiltersOf(cube), cube.Totals(q.Filter)
-	if d.List, err = s.q.MapList(ctx, version, q.Filter, view, mapListLimit); err != nil {
+	d.Filters, d.Totals = siteFiltersOf(snap, l), cube.Totals(q.Filter)
+	if d.List, err = s.q.gridList(ctx, grid, q.Filter, view, mapListLimit); err != nil {
 		return nil, err
+	}
+	for i := range d.List {
+		d.List[i].Type = siteTypeLabel(l, d.List[i].Source, d.List[i].Type)
 	}
 	d.More = d.InView - int64(len(d.List))
 	d.InViewText = num(d.InView)
@@ -192,13 +227,13 @@ func (s *site) statsPage(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, http.StatusBadRequest)
 		return
 	}
-	key, version, ok := s.begin(w, r, q.values().Encode())
+	key, snap, ok := s.beginSnap(w, r, q.values().Encode())
 	if !ok {
 		return
 	}
 	d, hit := s.cache.get(key)
 	if !hit {
-		if d, err = s.loadStats(r.Context(), version, q, web.L(r)); err != nil {
+		if d, err = s.loadStats(r.Context(), snap, q, web.L(r)); err != nil {
 			s.web.ServerError(w, r, err)
 			return
 		}
@@ -207,13 +242,10 @@ func (s *site) statsPage(w http.ResponseWriter, r *http.Request) {
 	s.web.Render(w, r, http.StatusOK, "publish/site_stats", s.web.NewPage(r, "site.stats.title", d))
 }
 
-func (s *site) loadStats(ctx context.Context, version string, q siteQuery, l *i18n.Localizer) (*siteStatsData, error) {
-	cube, err := s.q.Cube(ctx, version)
-	if err != nil {
-		return nil, err
-	}
+func (s *site) loadStats(_ context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (*siteStatsData, error) {
+	cube := snap.cube
 	d := &siteStatsData{Query: q, Filtered: q.Filter != (siteFilter{}), K: s.cfg.K,
-		Filters: siteFiltersOf(cube), Totals: cube.Totals(q.Filter)}
+		Filters: siteFiltersOf(snap, l), Totals: cube.Totals(q.Filter)}
 	num, rtl := siteNums(l), l.Dir() == "rtl"
 	s.attribute(&d.Totals)
 	d.Totals.format(num)
@@ -232,6 +264,10 @@ func (s *site) loadStats(ctx context.Context, version string, q siteQuery, l *i1
 		for i, row := range rows {
 			rows[i].IncidentsText, rows[i].PeopleText = num(row.Incidents), num(row.People)
 			label := row.Key
+			if c.g == siteByType {
+				label = snap.typeLabel(l, label)
+			}
+			rows[i].Label = label
 			if label == "" {
 				label = l.T("site.unknown")
 			}
@@ -287,7 +323,8 @@ func (s *site) attribute(t *siteTotals) {
 }
 
 func (s *site) incidentView(rec *Record, l *i18n.Localizer) siteIncidentData {
-	d := siteIncidentData{R: rec, People: rec.DeadAndMissing, Attribution: rec.Attribution, Licence: rec.Licence}
+	d := siteIncidentData{R: rec, People: rec.DeadAndMissing, Attribution: rec.Attribution, Licence: rec.Licence,
+		TypeLabel: siteTypeLabel(l, rec.Source, rec.Type)}
 	if d.People == nil && rec.Dead != nil && rec.Missing != nil {
 		n := *rec.Dead + *rec.Missing
 		d.People = &n

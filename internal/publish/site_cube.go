@@ -47,28 +47,14 @@ type siteCubeCell struct {
 }
 
 // Cube returns the breakdowns of the dataset at version, reading them
-// when the version changed. Concurrent callers wait for one read. On
-// SQLite one scan fills the cube and the map's grid (scanLocked); on
-// PostgreSQL this GROUP BY is cheap and runs alone.
+// (with loadSnap) when the version is not the one kept. The public pages
+// use Serve instead, which never waits for a newer version once one is kept.
 func (q *siteDB) Cube(ctx context.Context, version string) (*siteCube, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.cube != nil && q.cube.version == version {
-		return q.cube, nil
-	}
-	if q.db.Dialect == store.SQLite {
-		if err := q.scanLocked(ctx, version); err != nil {
-			return nil, err
-		}
-		return q.cube, nil
-	}
-	c, err := loadSiteCube(ctx, q.db, version)
+	s, err := q.exact(ctx, version)
 	if err != nil {
 		return nil, err
 	}
-	c.index()
-	q.cube = c
-	return c, nil
+	return s.cube, nil
 }
 
 // groupKey is a cell's key in breakdown g; ok false when left out.

@@ -50,25 +50,13 @@ type sitePoint struct {
 }
 
 // Grid returns the positions of the dataset at version, reading them when
-// the version changed. Concurrent callers wait for one read.
+// the version is not the one kept (see Cube).
 func (q *siteDB) Grid(ctx context.Context, version string) (*siteGrid, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.grid != nil && q.grid.version == version {
-		return q.grid, nil
-	}
-	if q.db.Dialect == store.SQLite {
-		if err := q.scanLocked(ctx, version); err != nil {
-			return nil, err
-		}
-		return q.grid, nil
-	}
-	g, err := loadSiteGrid(ctx, q.db, version)
+	s, err := q.exact(ctx, version)
 	if err != nil {
 		return nil, err
 	}
-	q.grid = g
-	return g, nil
+	return s.Grid(ctx, q.db)
 }
 
 // siteGridBuilder collects a grid's points as the rows come.
@@ -340,7 +328,7 @@ func (q *siteDB) listByIDs(ctx context.Context, ids []int64) ([]siteListItem, er
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.db.Query(ctx, `SELECT id, occurred_on, type, place, `+sitePeople+` FROM public_records
+	rows, err := q.db.Query(ctx, `SELECT id, occurred_on, type, place, source, `+sitePeople+` FROM public_records
 		WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("public list: %w", err)
@@ -350,7 +338,7 @@ func (q *siteDB) listByIDs(ctx context.Context, ids []int64) ([]siteListItem, er
 	for rows.Next() {
 		var it siteListItem
 		var n sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.OccurredOn, &it.Type, &it.Place, &n); err != nil {
+		if err := rows.Scan(&it.ID, &it.OccurredOn, &it.Type, &it.Place, &it.Source, &n); err != nil {
 			return nil, err
 		}
 		if n.Valid {
@@ -371,13 +359,18 @@ func (q *siteDB) listByIDs(ctx context.Context, ids []int64) ([]siteListItem, er
 	return out, nil
 }
 
-// MapClusters gives the clusters of a view of the dataset at version:
-// from the in-memory grid, or the SQL when the dataset is too big for it.
+// MapClusters gives the clusters of a view of the dataset at version.
 func (q *siteDB) MapClusters(ctx context.Context, version string, f siteFilter, box geo.BBox, cell float64) ([]siteCluster, error) {
 	g, err := q.Grid(ctx, version)
 	if err != nil {
 		return nil, err
 	}
+	return q.gridClusters(ctx, g, f, box, cell)
+}
+
+// gridClusters answers from the in-memory grid g, or the SQL when the
+// dataset is too big for it.
+func (q *siteDB) gridClusters(ctx context.Context, g *siteGrid, f siteFilter, box geo.BBox, cell float64) ([]siteCluster, error) {
 	if g.tooBig {
 		return q.Clusters(ctx, f, box, cell)
 	}
@@ -390,6 +383,11 @@ func (q *siteDB) MapList(ctx context.Context, version string, f siteFilter, box 
 	if err != nil {
 		return nil, err
 	}
+	return q.gridList(ctx, g, f, box, limit)
+}
+
+// gridList is MapList from the grid g.
+func (q *siteDB) gridList(ctx context.Context, g *siteGrid, f siteFilter, box geo.BBox, limit int) ([]siteListItem, error) {
 	if g.tooBig {
 		return q.List(ctx, f, &box, limit)
 	}

@@ -64,9 +64,18 @@ const sitePeople = "COALESCE(dead_and_missing, dead + missing, dead, missing)"
 type siteDB struct {
 	db *store.DB
 
-	mu   sync.Mutex
-	cube *siteCube // the breakdowns of the latest version read
-	grid *siteGrid // the positions of the latest version read (site_grid.go)
+	// mu guards cur, want and building; a first read (cur nil) holds it
+	// so that concurrent callers wait for one read.
+	mu  sync.Mutex
+	cur *siteSnap // the version served (site_snap.go)
+	// want is the newest version asked for while a rebuild runs;
+	// building is true while one does.
+	want     string
+	building bool
+	// beforeBuild, when set (tests), runs in the rebuild before it reads.
+	beforeBuild func(version string)
+	// rebuilt, when set (tests), gets each finished rebuild's version.
+	rebuilt chan string
 }
 
 // siteTotals are the headline figures of a filter.
@@ -98,6 +107,7 @@ type siteSource struct {
 // siteCount is one bar: a group's incidents and sitePeople.
 type siteCount struct {
 	Key       string // the group's value: "2019", "2019-03", a route
+	Label     string // Key as the visitor reads it (a Faro type code through the catalogue)
 	Incidents int64
 	People    int64
 
@@ -160,6 +170,7 @@ type siteListItem struct {
 	OccurredOn string
 	Type       string
 	Place      string
+	Source     string // of the record: Faro's own types are labelled (siteTypeLabel)
 	People     *int
 }
 
@@ -167,7 +178,7 @@ type siteListItem struct {
 // in the database (see MapList).
 func (q *siteDB) List(ctx context.Context, f siteFilter, box *geo.BBox, limit int) ([]siteListItem, error) {
 	w, args := f.where(box)
-	rows, err := q.db.Query(ctx, `SELECT id, occurred_on, type, place, `+sitePeople+` FROM public_records`+w+
+	rows, err := q.db.Query(ctx, `SELECT id, occurred_on, type, place, source, `+sitePeople+` FROM public_records`+w+
 		` ORDER BY occurred_on DESC, id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("public list: %w", err)
@@ -177,7 +188,7 @@ func (q *siteDB) List(ctx context.Context, f siteFilter, box *geo.BBox, limit in
 	for rows.Next() {
 		var it siteListItem
 		var n sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.OccurredOn, &it.Type, &it.Place, &n); err != nil {
+		if err := rows.Scan(&it.ID, &it.OccurredOn, &it.Type, &it.Place, &it.Source, &n); err != nil {
 			return nil, err
 		}
 		if n.Valid {

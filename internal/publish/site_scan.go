@@ -6,19 +6,19 @@ import (
 	"fmt"
 )
 
-// scanLocked reads the dataset at version once and fills both the
-// statistics cube and the map's grid (SQLite only; q.mu held). SQLite
+// scan reads the dataset at version once and returns both the statistics
+// cube and the map's grid (SQLite only). SQLite
 // (modernc, pure Go) spends more on sorting than on reading: the cube's
 // GROUP BY over eight columns and the grid's ORDER BY took 1.5 s and 1.9 s
 // each with 100k rows on the loaded development machine, one plain scan
 // about 1 s. The grouping and the sort are done here instead, with SQLite's
 // semantics: GROUP BY on equal values, TEXT compared bytewise (BINARY).
-func (q *siteDB) scanLocked(ctx context.Context, version string) error {
+func (q *siteDB) scan(ctx context.Context, version string) (*siteCube, *siteGrid, error) {
 	rows, err := q.db.Query(ctx, `SELECT id, lat, lon, year, month, type, cause, route, attribution, licence,
 		CASE WHEN suppressed <> '' THEN 1 ELSE 0 END, `+sitePeople+`, dead, missing, survivors, occurred_on
 		FROM public_records`)
 	if err != nil {
-		return fmt.Errorf("public dataset: %w", err)
+		return nil, nil, fmt.Errorf("public dataset: %w", err)
 	}
 	defer rows.Close()
 	type cellKey struct {
@@ -38,7 +38,7 @@ func (q *siteDB) scanLocked(ctx context.Context, version string) error {
 		var id int64
 		if err := rows.Scan(&id, &lat, &lon, &k.year, &k.month, &k.typ, &k.cause, &k.route, &k.attribution, &k.licence,
 			&supp, &people, &dead, &missing, &survivors, &date); err != nil {
-			return fmt.Errorf("public dataset: %w", err)
+			return nil, nil, fmt.Errorf("public dataset: %w", err)
 		}
 		k.suppressed = supp != 0
 		j, ok := index[k]
@@ -60,9 +60,8 @@ func (q *siteDB) scanLocked(ctx context.Context, version string) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("public dataset: %w", err)
+		return nil, nil, fmt.Errorf("public dataset: %w", err)
 	}
 	cube.index()
-	q.cube, q.grid = cube, b.done()
-	return nil
+	return cube, b.done(), nil
 }
