@@ -34,6 +34,7 @@ func (a *App) wireCaseDesk(ctx context.Context, cfg Config) error {
 	a.Cases = casedesk.NewStore(a.DB, a.Vault, a.Audit, a.Live)
 	a.Cases.Log = a.Log
 	a.CasePages = casedesk.Register(a.Web, a.Cases, a.Incidents, a.Live, a.Audit)
+	a.Vault.OnSeal(a.CasePages.DropBoardCache) // the kept board holds decrypted cases
 	return a.wireAlerting(cfg)
 }
 

@@ -114,16 +114,16 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status int, p *web.Page) {
+	if r.Method == http.MethodGet && r.URL.Query().Get("part") == "board" {
+		h.boardPart(w, r, p)
+		return
+	}
 	d, err := h.boardData(r, p)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
 	p.Data = d
-	if r.Method == http.MethodGet && r.URL.Query().Get("part") == "board" {
-		h.part(w, r, "casedesk/board", "board", p)
-		return
-	}
 	h.web.Render(w, r, status, "casedesk/board", p)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
@@ -26,12 +27,17 @@ type Handlers struct {
 	incidents *incident.Store
 	live      live.Broker
 	audit     *audit.Log
+	boards    *boardCache
 }
 
 // Register adds the case desk routes. b may be nil: pages then work by
 // their refresh buttons only.
 func Register(srv *web.Server, st *Store, inc *incident.Store, b live.Broker, a *audit.Log) *Handlers {
 	h := &Handlers{web: srv, store: st, incidents: inc, live: b, audit: a}
+	h.boards = newBoardCache(time.Now) // wall time: test clocks that tick per reading must not see it
+	if b != nil {
+		h.followBoard(b)
+	}
 	srv.AddPages("casedesk", templates, "templates/*.html")
 	r := srv.Router
 	r.Handle("GET /cases", web.AtLeast(auth.Viewer), h.board)
@@ -80,19 +86,30 @@ func (h *Handlers) load(w http.ResponseWriter, r *http.Request) (*Case, bool) {
 // part renders one named template of a page without the layout: the
 // fragment a live page fetches when told something changed.
 func (h *Handlers) part(w http.ResponseWriter, r *http.Request, page, name string, p *web.Page) {
-	t, ok := h.web.Templates()[page]
-	if !ok {
-		h.web.ServerError(w, r, errors.New("casedesk: no page "+page))
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
+	b, err := h.execPart(page, name, p)
+	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
+	writePart(w, b)
+}
+
+func (h *Handlers) execPart(page, name string, p *web.Page) ([]byte, error) {
+	t, ok := h.web.Templates()[page]
+	if !ok {
+		return nil, errors.New("casedesk: no page " + page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writePart(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
+	w.Write(b)
 }
 
 // logins maps account ids to login names for authors on the page.

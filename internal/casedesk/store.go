@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/faro-project/faro/internal/audit"
@@ -53,7 +54,20 @@ type Store struct {
 
 	mu    sync.RWMutex
 	hooks Hooks
+
+	// board counts the changes that alter the board, so a rendered board
+	// can be kept until the next one (boardCache).
+	board atomic.Uint64
 }
+
+// BoardVersion is a number that grows with every change this process
+// made (or heard of) that alters the board.
+func (s *Store) BoardVersion() uint64 { return s.board.Load() }
+
+// boardChanged bumps the board version. It runs after the commit and
+// before the publish: a board refetching because of the event then asks
+// for the new version, whose render starts after the change landed.
+func (s *Store) boardChanged() { s.board.Add(1) }
 
 // NewStore returns the case store. b may be nil (no live updates).
 func NewStore(db *store.DB, v vault.Cipher, a *audit.Log, b live.Broker) *Store {
@@ -126,6 +140,7 @@ func nullInt(n sql.NullInt64) *int {
 
 // changed tells open pages about a case after the transaction commits.
 func (s *Store) changed(ctx context.Context, tx *store.Tx, caseID int64) {
+	tx.AfterCommit(s.boardChanged)
 	if s.Live == nil {
 		return
 	}
@@ -552,6 +567,7 @@ func (s *Store) AddHandover(ctx context.Context, text string) (int64, error) {
 		if err := s.audit(ctx, tx, audit.Create, "case_handover", id); err != nil {
 			return err
 		}
+		tx.AfterCommit(s.boardChanged)
 		if s.Live != nil {
 			tx.AfterCommit(func() {
 				if err := s.Live.Publish(context.WithoutCancel(ctx), TopicBoard, "handover"); err != nil {
