@@ -6,6 +6,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -123,31 +124,18 @@ func (h *Handlers) viewer(w http.ResponseWriter, r *http.Request) (incident.View
 // load fetches the incident in the path as the pages do: 404 when it does
 // not exist or the account may not see it.
 func (h *Handlers) load(w http.ResponseWriter, r *http.Request) (*incident.Incident, incident.Viewer, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		h.problem(w, r, http.StatusNotFound, "")
-		return nil, incident.Viewer{}, false
-	}
-	v, ok := h.viewer(w, r)
-	if !ok {
-		return nil, v, false
-	}
-	inc, err := h.store.Get(r.Context(), id, v)
-	if errors.Is(err, incident.ErrNotFound) {
-		h.problem(w, r, http.StatusNotFound, "")
-		return nil, v, false
-	}
-	if err != nil {
-		h.web.ServerError(w, r, err)
-		return nil, v, false
-	}
-	return inc, v, true
+	return h.loadWith(w, r, h.store.Get)
 }
 
 // loadHead is load without testimonies, evidence or encrypted fields (and
 // so without an audited read), for handlers that need only to check what
 // the account may do with the record.
 func (h *Handlers) loadHead(w http.ResponseWriter, r *http.Request) (*incident.Incident, incident.Viewer, bool) {
+	return h.loadWith(w, r, h.store.Head)
+}
+
+func (h *Handlers) loadWith(w http.ResponseWriter, r *http.Request,
+	get func(context.Context, int64, incident.Viewer) (*incident.Incident, error)) (*incident.Incident, incident.Viewer, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		h.problem(w, r, http.StatusNotFound, "")
@@ -157,7 +145,7 @@ func (h *Handlers) loadHead(w http.ResponseWriter, r *http.Request) (*incident.I
 	if !ok {
 		return nil, v, false
 	}
-	inc, err := h.store.Head(r.Context(), id, v)
+	inc, err := get(r.Context(), id, v)
 	if errors.Is(err, incident.ErrNotFound) {
 		h.problem(w, r, http.StatusNotFound, "")
 		return nil, v, false

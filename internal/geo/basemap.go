@@ -352,34 +352,8 @@ func RenderSVG(w io.Writer, opts MapOptions) error {
 	buf = buf[:0]
 
 	if len(opts.Track) > 1 {
-		buf = append(buf, `<path class="track"`+attrTrack+` d="`...)
-		var px, py int64
-		n := 0
-		for _, p := range opts.Track {
-			x, y := pr.XY(p)
-			if !finite(x, y) {
-				continue
-			}
-			ix, iy := int64(math.Round(x*10)), int64(math.Round(y*10))
-			switch {
-			case n == 0:
-				buf = append(buf, 'M')
-				buf = appendTenths(buf, ix, true)
-				buf = appendTenths(buf, iy, false)
-				buf = append(buf, 'l')
-			case ix == px && iy == py:
-				continue
-			default:
-				buf = appendTenths(buf, ix-px, n == 1)
-				buf = appendTenths(buf, iy-py, false)
-			}
-			px, py = ix, iy
-			n++
-		}
-		buf = append(buf, `"/>`...)
-		if n < 2 { // every point in one place: nothing to draw
-			buf = buf[:0]
-		}
+		// Every point in one place draws nothing (appendTrack drops it).
+		buf = appendTrack(buf, pr, Track{Points: opts.Track})
 	}
 
 	rad := opts.MarkerRadius
