@@ -202,9 +202,16 @@ func writePID(dataDir string) (func(), error) {
 }
 
 // sealOnSignal seals the vault on SIGUSR1 until ctx ends.
+//
+// The signal is subscribed before it returns, so a `faro seal` sent as soon
+// as the server answers is never missed; the sealing runs in a goroutine.
 func sealOnSignal(ctx context.Context, a *app.App) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGUSR1)
+	go sealOnEach(ctx, a, ch)
+}
+
+func sealOnEach(ctx context.Context, a *app.App, ch chan os.Signal) {
 	defer signal.Stop(ch)
 	for {
 		select {

@@ -98,7 +98,7 @@ func serveUntilDone(ctx context.Context, a *app.App, ln net.Listener, log *slog.
 	defer cancel()
 	a.SweepUploads(ctx)
 	go a.RunMaintenance(mctx)
-	go sealOnSignal(mctx, a)
+	sealOnSignal(mctx, a)
 	go a.WatchSeals(mctx)
 	a.RunWorkers(mctx)
 	errc := make(chan error, 1)
