@@ -316,23 +316,3 @@ func TestSealedVault(t *testing.T) {
 		}
 	})
 }
-
-// The add and edit pages each carry the shared form fields (pages are
-// parsed one by one); the two copies must not drift apart.
-func TestDetailsPartialSame(t *testing.T) {
-	def := func(name string) string {
-		b, err := pages.ReadFile("templates/" + name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		i := strings.Index(s, `{{define "responder-details"}}`)
-		if i < 0 {
-			t.Fatalf("%s lacks the partial", name)
-		}
-		return strings.TrimSpace(s[i:])
-	}
-	if def("list.html") != def("edit.html") {
-		t.Error("responder-details differs between list.html and edit.html")
-	}
-}

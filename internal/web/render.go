@@ -46,9 +46,19 @@ func (v *Views) MustAdd(ns string, fsys fs.FS, pattern string) {
 	if err != nil || len(files) == 0 {
 		panic(fmt.Sprintf("web: no templates for %s %s: %v", ns, pattern, err))
 	}
+	// Files named _*.html are partials: parsed into every page of ns,
+	// never pages of their own, so two pages can share one form.
+	var partials, pages []string
 	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			partials = append(partials, f)
+		} else {
+			pages = append(pages, f)
+		}
+	}
+	for _, f := range pages {
 		t := template.Must(v.base.Clone())
-		template.Must(t.ParseFS(fsys, f))
+		template.Must(t.ParseFS(fsys, append([]string{f}, partials...)...))
 		v.pages[ns+"/"+strings.TrimSuffix(path.Base(f), ".html")] = t
 	}
 }
