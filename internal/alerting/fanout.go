@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/faro-project/faro/internal/store"
@@ -169,52 +168,34 @@ func (s *Service) enqueueDeliveries(ctx context.Context, tx *store.Tx, ids []int
 
 // settleBatch turns a summary entry sent (or failed, if any delivery
 // failed) once none of its deliveries is pending. It runs with every
-// outcome of a summarised dispatch, so it counts down in memory from the
-// pending count it read and asks the database again only when the count
-// reaches zero (an outcome rolled back, or written by another process,
-// only makes it ask early, and it then reads the count afresh).
+// outcome of a summarised dispatch. On PostgreSQL the summary entry's row
+// is locked first: two deliveries finishing at once would otherwise each
+// still see the other pending (neither commit visible to the other) and
+// neither would settle; with the lock, the later one reads after the
+// earlier one's commit.
 func (s *Service) settleBatch(ctx context.Context, tx *store.Tx, batch int64) error {
-	c := &s.batches
-	c.mu.Lock()
-	left, ok := c.m[batch]
-	if ok && left > 1 {
-		c.m[batch] = left - 1
-		c.mu.Unlock()
-		return nil
+	if tx.Dialect == store.Postgres {
+		if _, err := tx.Exec(ctx, `SELECT id FROM case_events WHERE id = ? FOR UPDATE`, batch); err != nil {
+			return err
+		}
 	}
-	c.mu.Unlock()
-	var pending int64
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE batch_event_id = ? AND status = ?`,
-		batch, StatusPending).Scan(&pending); err != nil {
+	has := func(status string) (bool, error) {
+		var n int
+		err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE batch_event_id = ? AND status = ? LIMIT 1) AS x`,
+			batch, status).Scan(&n)
+		return n > 0, err
+	}
+	pending, err := has(StatusPending)
+	if err != nil || pending {
 		return err
 	}
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[int64]int64{}
-	}
-	if pending > 0 {
-		c.m[batch] = pending
-	} else {
-		delete(c.m, batch)
-	}
-	c.mu.Unlock()
-	if pending > 0 {
-		return nil
-	}
-	var failed int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE batch_event_id = ? AND status = ? LIMIT 1) AS x`,
-		batch, StatusFailed).Scan(&failed); err != nil {
+	failed, err := has(StatusFailed)
+	if err != nil {
 		return err
 	}
 	status := StatusSent
-	if failed > 0 {
+	if failed {
 		status = StatusFailed
 	}
 	return s.Cases.SetEventStatus(ctx, tx, batch, status, "")
-}
-
-// batchCounts is settleBatch's countdown of pending deliveries by batch.
-type batchCounts struct {
-	mu sync.Mutex
-	m  map[int64]int64
 }

@@ -60,7 +60,6 @@ type Service struct {
 	// responders and rules cache what a fan-out's deliveries share.
 	responders responderCache
 	rules      ruleTemplates
-	batches    batchCounts
 }
 
 // New returns the alerting service.
