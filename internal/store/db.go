@@ -40,6 +40,9 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dsn     string
+	// Statements kept prepared on SQLite's writer and readers (nil on
+	// PostgreSQL, whose driver caches them itself).
+	writeStmts, readStmts *stmtCache
 }
 
 // DSN is the address the database was opened with, for a component that
@@ -71,7 +74,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes every connection.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	err := errors.Join(db.writeStmts.close(), db.readStmts.close(), db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -86,7 +89,11 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	var res sql.Result
 	err := retryBusy(ctx, db.Dialect, func() error {
 		var err error
-		res, err = db.write.ExecContext(ctx, db.rebind(query), args...)
+		if s := db.writeStmts.get(ctx, query, len(args)); s != nil {
+			res, err = s.ExecContext(ctx, args...)
+		} else {
+			res, err = db.write.ExecContext(ctx, db.rebind(query), args...)
+		}
 		return err
 	})
 	return res, err
@@ -94,11 +101,17 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a read on the read pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := db.readStmts.get(ctx, query, len(args)); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, db.rebind(query), args...)
 }
 
 // QueryRow runs a single-row read on the read pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := db.readStmts.get(ctx, query, len(args)); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return db.read.QueryRowContext(ctx, db.rebind(query), args...)
 }
 
@@ -107,7 +120,14 @@ type Tx struct {
 	Dialect Dialect
 	tx      *sql.Tx
 	rebind  func(string) string
+	stmts   *stmtCache
+	missed  []cachedQuery // to prepare once the transaction is over
 	after   []func()
+}
+
+type cachedQuery struct {
+	query string
+	nargs int
 }
 
 // AfterCommit runs fn once the transaction has committed, and never if it
@@ -116,15 +136,53 @@ type Tx struct {
 func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query, len(args)); s != nil {
+		defer s.Close()
+		return s.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, t.rebind(query), args...)
 }
 
+// Query and QueryRow may close the transaction's copy of a cached
+// statement as soon as the rows are returned: the rows keep the driver's
+// statement, which the cache owns, and closing the copy only keeps the
+// transaction from collecting one per call.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query, len(args)); s != nil {
+		defer s.Close()
+		return s.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, t.rebind(query), args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, query, len(args)); s != nil {
+		defer s.Close()
+		return s.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, t.rebind(query), args...)
+}
+
+// stmt returns the transaction's use of the cached statement for query,
+// or nil to run it uncached. A statement not cached yet is prepared on the
+// pool after the transaction, which holds the writer's only connection.
+func (t *Tx) stmt(ctx context.Context, query string, nargs int) *sql.Stmt {
+	s, missing := t.stmts.lookup(query, nargs)
+	if missing {
+		t.missed = append(t.missed, cachedQuery{query, nargs})
+	}
+	if s == nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, s)
+}
+
+// prepareMissed caches the statements a finished transaction ran uncached.
+func (t *Tx) prepareMissed(ctx context.Context) {
+	for _, m := range t.missed {
+		t.stmts.get(ctx, m.query, m.nargs)
+	}
+	t.missed = nil
 }
 
 // InTx runs fn in one write transaction and commits it when fn returns nil.
@@ -137,11 +195,15 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 		if err != nil {
 			return err
 		}
-		tx := &Tx{Dialect: db.Dialect, tx: sqlTx, rebind: db.rebind}
+		tx := &Tx{Dialect: db.Dialect, tx: sqlTx, rebind: db.rebind, stmts: db.writeStmts}
 		if err := fn(tx); err != nil {
-			return errors.Join(err, ignoreDone(sqlTx.Rollback()))
+			err = errors.Join(err, ignoreDone(sqlTx.Rollback()))
+			tx.prepareMissed(ctx)
+			return err
 		}
-		if err := sqlTx.Commit(); err != nil {
+		err = sqlTx.Commit()
+		tx.prepareMissed(ctx)
+		if err != nil {
 			return err
 		}
 		for _, f := range tx.after {

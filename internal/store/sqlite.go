@@ -62,7 +62,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(2, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, write: w, read: r}, nil
+	return &DB{Dialect: SQLite, write: w, read: r, writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}, nil
 }
 
 func isBusy(err error) bool {
