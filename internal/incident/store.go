@@ -18,6 +18,8 @@ import (
 // Index is the in-memory free-text index the store keeps current.
 type Index interface {
 	Put(docID int64, fields ...string)
+	// Add adds words to a document and keeps those it has.
+	Add(docID int64, fields ...string)
 	Delete(docID int64)
 	Search(query string) []int64
 	Reset()
@@ -314,9 +316,14 @@ func (s *Store) Update(ctx context.Context, inc *Incident) error {
 // SaveTestimony creates or rewrites a testimony and refreshes the
 // incident's consent scope (the broadest of its testimonies).
 func (s *Store) SaveTestimony(ctx context.Context, t *Testimony) error {
+	// Decided before the transaction, which may run again when the
+	// database is busy: a retry must insert again, not update.
+	isNew := t.ID == 0
+	if isNew {
+		t.ID = newID()
+	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		if t.ID == 0 {
-			t.ID = newID()
+		if isNew {
 			if err := s.insertTestimony(ctx, tx, t); err != nil {
 				return err
 			}
@@ -342,7 +349,17 @@ func (s *Store) SaveTestimony(ctx context.Context, t *Testimony) error {
 		return refreshConsent(ctx, tx, t.IncidentID)
 	})
 	if err != nil {
+		if isNew {
+			t.ID = 0
+		}
 		return err
+	}
+	if isNew {
+		// The plaintext is at hand and the incident's other words are
+		// indexed already: add the new ones, without reading the record
+		// back and decrypting all of it again.
+		s.Index.Add(t.IncidentID, t.Narrative, t.Pseudonym)
+		return nil
 	}
 	s.reindex(ctx, t.IncidentID)
 	return nil

@@ -118,6 +118,31 @@ func (ix *Index) Put(docID int64, fields ...string) {
 	ix.putLocked(docID, toks)
 }
 
+// Add adds the words of fields to docID's document and keeps the words it
+// has: for a new part of a record (a testimony added to an incident) whose
+// other parts are indexed already, without reading and decrypting them
+// again. Put is for a document some of whose words may have gone.
+func (ix *Index) Add(docID int64, fields ...string) {
+	toks := docTerms(fields)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.ensureInit()
+	old := ix.docs[docID]
+	merged := append(make([]uint32, 0, len(old)+len(toks)), old...)
+	for _, t := range toks {
+		id := ix.intern(t, statePending)
+		if _, found := slices.BinarySearch(old, id); !found {
+			ix.addPosting(id, docID)
+			merged = append(merged, id)
+		}
+	}
+	slices.Sort(merged)
+	ix.docs[docID] = merged
+	if len(ix.pending) > pendingMax {
+		ix.mergePending()
+	}
+}
+
 // Delete removes docID from the index. Terms no longer used by any document
 // are removed and their bytes zeroed. Deleting an unknown ID is a no-op.
 func (ix *Index) Delete(docID int64) {

@@ -703,3 +703,25 @@ func TestHashCollisions(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexAddKeepsWords: Add puts a new part's words into a document
+// and leaves the words it had, as Put of the whole would.
+func TestIndexAddKeepsWords(t *testing.T) {
+	added, whole := New(), New()
+	added.Put(7, "pushback near the river", "Velovac")
+	added.Add(7, "they took our phones at the river", "M.B.")
+	added.Add(9, "a document that did not exist yet")
+	whole.Put(7, "pushback near the river", "Velovac", "they took our phones at the river", "M.B.")
+	whole.Put(9, "a document that did not exist yet")
+	checkInvariants(t, added)
+	for _, q := range []string{"river", "velovac", "phones", "pushback phones", "m.b.", "exist", "document river", "missing"} {
+		if got, want := added.Search(q), whole.Search(q); !slices.Equal(got, want) {
+			t.Errorf("Search(%q) after Add = %v, after Put of the whole = %v", q, got, want)
+		}
+	}
+	added.Delete(7)
+	checkInvariants(t, added)
+	if got := added.Search("phones"); len(got) != 0 {
+		t.Errorf("after Delete, phones still finds %v", got)
+	}
+}
