@@ -76,9 +76,17 @@ func (h *Handlers) conflict(w http.ResponseWriter, r *http.Request, detail strin
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	data = append(data, '\n')
+	// A known length lets the gzip layer send small answers as they are.
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(data)
 }
 
 // body reads a JSON request body of at most maxBody bytes, answering the

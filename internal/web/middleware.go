@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,11 +136,23 @@ func compressible(ct string) bool {
 	return false
 }
 
+// minCompress is the size below which an answer whose length is known
+// goes out as it is: gzip saves a few hundred bytes at most there, less
+// than a TCP packet, and setting up a compressor costs more CPU than the
+// rest of a small API answer.
+const minCompress = 860
+
+func tooSmallToCompress(h http.Header) bool {
+	n, err := strconv.Atoi(h.Get("Content-Length"))
+	return err == nil && n < minCompress
+}
+
 func (g *gzipWriter) WriteHeader(code int) {
 	if !g.decided {
 		g.decided = true
 		h := g.Header()
-		if code != http.StatusNoContent && code != http.StatusNotModified && h.Get("Content-Encoding") == "" && compressible(h.Get("Content-Type")) {
+		if code != http.StatusNoContent && code != http.StatusNotModified && h.Get("Content-Encoding") == "" &&
+			compressible(h.Get("Content-Type")) && !tooSmallToCompress(h) {
 			h.Del("Content-Length")
 			h.Set("Content-Encoding", "gzip")
 			g.gz = gzipPool.Get().(*gzip.Writer)
