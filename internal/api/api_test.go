@@ -234,8 +234,8 @@ func TestProblemDetails(t *testing.T) {
 		{"no such record", req{method: "GET", path: "/api/incidents/424242"}, 404, nil},
 		{"not an id", req{method: "GET", path: "/api/incidents/abc"}, 404, nil},
 		{"no such path", req{method: "GET", path: "/api/nothing/here"}, 404, nil},
-		// The router's catch-all answers a method a path lacks: 404.
-		{"no such method", req{method: "PUT", path: path, body: map[string]any{}}, 404, nil},
+		// A path that exists, with a method it does not take: 405.
+		{"no such method", req{method: "PUT", path: path, body: map[string]any{}}, 405, nil},
 		{"missing type and date", req{method: "POST", path: "/api/incidents", body: map[string]any{"country": "GR"}}, 422,
 			func(p map[string]any) string {
 				errs, _ := p["errors"].(map[string]any)
@@ -275,6 +275,14 @@ func TestProblemDetails(t *testing.T) {
 				t.Errorf("%s: %s", c.name, msg)
 			}
 		}
+	}
+	// The 405 says which methods the path takes; a path that exists for
+	// no method stays 404 whatever the method.
+	if r := e.do(t, req{method: "PUT", path: path, token: tok, body: map[string]any{}}); r.Header.Get("Allow") != "GET, HEAD, PATCH, DELETE" {
+		t.Errorf("PUT %s: Allow %q, want GET, HEAD, PATCH, DELETE", path, r.Header.Get("Allow"))
+	}
+	if r := e.do(t, req{method: "DELETE", path: "/api/nothing/here", token: tok}); r.StatusCode != http.StatusNotFound || r.Header.Get("Allow") != "" {
+		t.Errorf("DELETE of a path nobody serves: %d, Allow %q; want 404 without Allow", r.StatusCode, r.Header.Get("Allow"))
 	}
 	// Without Accept-Language, the account's language.
 	if err := e.Auth.SetLang(e.ctx, u.ID, "ar"); err != nil {

@@ -79,6 +79,23 @@ func (rt *Router) Handle(pattern string, access Access, h http.HandlerFunc) {
 	rt.mux.Handle(pattern, rt.guard(pattern, access, h))
 }
 
+// allowed lists the methods some route takes for r's path, other than
+// r's own.
+func (rt *Router) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := *r
+		probe.Method = m
+		if _, pattern := rt.mux.Handler(&probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Routes lists every registered route, sorted by pattern.
 func (rt *Router) Routes() []Route {
 	out := append([]Route(nil), rt.routes...)

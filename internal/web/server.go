@@ -56,8 +56,20 @@ func New(cfg Config, a *auth.Service, b *i18n.Bundle, log *slog.Logger) (*Server
 	s.Router.Handle("GET /static/{file}", Public, assets.serve)
 	s.Router.Handle("GET /favicon.ico", Public, assets.favicon)
 	s.Router.Handle("POST /lang", Public, s.switchLang)
-	s.Router.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Error(w, r, http.StatusNotFound) })
+	s.Router.mux.HandleFunc("/", s.noRoute)
 	return s, nil
+}
+
+// noRoute answers what no route took: 405 with an Allow header when the
+// path exists for other methods (the catch-all pattern "/" would otherwise
+// hide that from ServeMux, which then never answers 405 itself), else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.Router.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.Error(w, r, http.StatusMethodNotAllowed)
+		return
+	}
+	s.Error(w, r, http.StatusNotFound)
 }
 
 // Handler returns the whole middleware stack around the router.
