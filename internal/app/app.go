@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	evPages := evidence.Register(srv, ev, log)
 	app = &App{DB: db, Auth: a, Vault: v, Audit: log, Evidence: ev, Web: srv, Log: cfg.Log}
 	app.Incidents = incident.NewStore(db, v, log, search.New(), search.New())
+	app.Incidents.Files = ev
 	app.Vocab = &incident.Vocab{DB: db, Audit: log}
 	app.Teams = &incident.Teams{DB: db, Audit: log}
 	incPages := incident.Register(srv, app.Incidents, app.Vocab, app.Teams, ev, log)

@@ -77,6 +77,20 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
+// validID reports whether id is shaped like newID's ids (32 lowercase hex
+// digits), so that it can name a file path safely.
+func validID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Store) path(id string) string { return filepath.Join(s.Dir, id[:2], id+".fev") }
 
 func metaLoc(id string) vault.Location {
@@ -407,6 +421,26 @@ func (s *Store) Sweep(ctx context.Context, olderThan time.Time) (int, error) {
 			if n == 0 && os.Remove(fp) == nil {
 				removed++
 			}
+		}
+	}
+	return removed, nil
+}
+
+// RemoveOrphans deletes the files of ids whose rows are gone (the record
+// they belonged to was deleted), and reports how many it removed. A file
+// whose row still exists is kept.
+func (s *Store) RemoveOrphans(ctx context.Context, ids ...string) (int, error) {
+	removed := 0
+	for _, id := range ids {
+		if !validID(id) {
+			continue
+		}
+		var n int
+		if err := s.DB.QueryRow(ctx, "SELECT COUNT(*) FROM evidence WHERE id = ?", id).Scan(&n); err != nil {
+			return removed, err
+		}
+		if n == 0 && os.Remove(s.path(id)) == nil {
+			removed++
 		}
 	}
 	return removed, nil

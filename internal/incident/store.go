@@ -40,6 +40,15 @@ type Store struct {
 	Index Index
 	Clear Index
 	Now   func() time.Time
+	// Files removes the files of evidence whose rows Delete removed. Nil
+	// leaves them to the evidence store's sweep at start-up; either way
+	// they are unreadable once their row, which holds their key, is gone.
+	Files FileRemover
+}
+
+// FileRemover deletes evidence files that no longer have a row.
+type FileRemover interface {
+	RemoveOrphans(ctx context.Context, ids ...string) (int, error)
 }
 
 // NewStore returns a store over db with its two search indexes.
@@ -365,6 +374,26 @@ func (s *Store) SaveTestimony(ctx context.Context, t *Testimony) error {
 	return nil
 }
 
+// soleEvidence lists the evidence attached to incident id and to no other
+// incident.
+func soleEvidence(ctx context.Context, tx *store.Tx, id int64) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT evidence_id FROM incident_evidence WHERE incident_id = ?
+		AND evidence_id NOT IN (SELECT evidence_id FROM incident_evidence WHERE incident_id <> ?)`, id, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ev string
+		if err := rows.Scan(&ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
 // refreshConsent stores the broadest consent scope of the incident's
 // testimonies, so that lists can filter on it without decrypting.
 func refreshConsent(ctx context.Context, tx *store.Tx, incidentID int64) error {
@@ -394,12 +423,29 @@ func refreshConsent(ctx context.Context, tx *store.Tx, incidentID int64) error {
 	return err
 }
 
-// Delete removes an incident with its testimonies. SQLite's secure_delete
-// overwrites the freed pages; the ciphertexts were never plaintext anyway.
+// Delete removes an incident with its testimonies, and the evidence
+// attached to nothing else: deleting a record must not leave its photos
+// and documents behind. An evidence row holds its file's key, so once the
+// row is gone the file is unreadable; the file itself is removed after the
+// commit. SQLite's secure_delete overwrites the freed pages; the
+// ciphertexts were never plaintext anyway.
 func (s *Store) Delete(ctx context.Context, id int64) error {
+	var gone []string
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if gone, err = soleEvidence(ctx, tx, id); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "DELETE FROM incident_evidence WHERE incident_id = ?", id); err != nil {
 			return err
+		}
+		for _, ev := range gone {
+			if _, err := tx.Exec(ctx, "DELETE FROM evidence WHERE id = ?", ev); err != nil {
+				return err
+			}
+			if err := s.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: audit.Delete, RecordType: "evidence", RecordID: ev}); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM testimonies WHERE incident_id = ?", id); err != nil {
 			return err
@@ -413,6 +459,10 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 		}
 		return s.Audit.Append(ctx, tx, audit.Entry{Actor: audit.ActorOf(ctx), Action: audit.Delete, RecordType: "incident", RecordID: strconv.FormatInt(id, 10)})
 	})
+	if err == nil && s.Files != nil && len(gone) > 0 {
+		// A failure leaves files without keys for the start-up sweep.
+		s.Files.RemoveOrphans(ctx, gone...)
+	}
 	if err == nil {
 		s.Index.Delete(id)
 		s.Clear.Delete(id)
