@@ -192,9 +192,14 @@ func (h *Handlers) get(w http.ResponseWriter, r *http.Request) {
 
 // listFilter reads the list's filters, as the list page does, plus the
 // API's own: per_page and status.
-func listFilter(r *http.Request) (incident.Filter, map[string]string) {
+// A search sealed by the list page ("qs", from its export form) is opened
+// first.
+func (h *Handlers) listFilter(r *http.Request) (incident.Filter, map[string]string) {
 	q := r.URL.Query()
 	errs := map[string]string{}
+	if err := h.store.OpenSearch(web.User(r).ID, q); err != nil {
+		errs["qs"] = "incident.search_link"
+	}
 	f := incident.ParseFilter(q, errs)
 	if v := q.Get("page"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
@@ -227,7 +232,7 @@ func listFilter(r *http.Request) (incident.Filter, map[string]string) {
 }
 
 func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
-	f, errs := listFilter(r)
+	f, errs := h.listFilter(r)
 	if len(errs) > 0 {
 		h.invalid(w, r, errs)
 		return

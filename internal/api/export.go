@@ -195,7 +195,7 @@ func describeFilter(format string, q map[string][]string, sensitive bool) string
 // the filter and viewer; it answers itself when the export cannot go on.
 func (h *Handlers) prepareExport(w http.ResponseWriter, r *http.Request, format string) (incident.Filter, incident.Viewer, bool, bool) {
 	q := r.URL.Query()
-	f, errs := listFilter(r)
+	f, errs := h.listFilter(r)
 	delete(errs, "page")
 	delete(errs, "per_page")
 	var sensitive bool

@@ -131,6 +131,7 @@ var authzMatrix = map[string]expect{
 	"GET /evidence/{id}/download": reviewers,
 
 	"GET /incidents":                 signedIn,
+	"POST /incidents/find":           signedIn,
 	"GET /incidents/{id}":            signedIn,
 	"GET /incidents/drafts":          documenters,
 	"GET /incidents/new":             documenters,

@@ -32,6 +32,7 @@ func Register(s *web.Server, st *Store, v *Vocab, t *Teams, ev *evidence.Store, 
 	s.AddPages("incident", templates, "templates/*.html")
 	r := s.Router
 	r.Handle("GET /incidents", web.AtLeast(auth.Viewer), h.list)
+	r.Handle("POST /incidents/find", web.AtLeast(auth.Viewer), h.find)
 	r.Handle("GET /incidents/drafts", web.AtLeast(auth.Documenter), h.drafts)
 	r.Handle("GET /incidents/new", web.AtLeast(auth.Documenter), h.newForm)
 	r.Handle("POST /incidents", web.AtLeast(auth.Documenter), h.create)

@@ -13,7 +13,7 @@ type listData struct {
 	Items    []Summary
 	Total    int
 	Filter   Filter
-	Query    url.Values
+	Query    url.Values // as the request gave it, the search opened
 	Types    []Term
 	Violence []Term
 	Teams    []*Team
@@ -69,6 +69,11 @@ func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, drafts boo
 		p.Title = "incident.drafts_title"
 	}
 	q := r.URL.Query()
+	uid := web.User(r).ID
+	tok := q.Get("qs")
+	if err := h.store.OpenSearch(uid, q); err != nil {
+		p.Errors["q"] = "incident.search_link"
+	}
 	f := parseFilter(q, p.Errors)
 	if drafts {
 		f.Status = StatusDraft
@@ -99,17 +104,27 @@ func (h *Handlers) renderList(w http.ResponseWriter, r *http.Request, drafts boo
 	}
 	d.Pages = (d.Total + f.PerPage - 1) / f.PerPage
 	d.More = d.Total > CountCap
+	links, err := h.store.linkValues(uid, q, tok)
+	if err != nil {
+		h.web.ServerError(w, r, err)
+		return
+	}
 	if f.Page > 1 {
-		d.PrevURL = pageURL(r, q, f.Page-1, "")
+		d.PrevURL = pageURL(r, links, f.Page-1, "")
 	}
 	if f.Page < d.Pages && len(d.Items) > 0 {
 		// The next page starts after this page's last row (keyset), so
 		// deep pages cost what the first does; the page number stays for
 		// the pager and for orders without a cursor.
-		d.NextURL = pageURL(r, q, f.Page+1, f.Cursor(d.Items[len(d.Items)-1]))
+		d.NextURL = pageURL(r, links, f.Page+1, f.Cursor(d.Items[len(d.Items)-1]))
 	}
 	p.Data = d
+	// The form shows the search in its box; its hidden copies (the export
+	// form) carry it sealed.
 	p.Form = q
+	if v := links.Get("qs"); v != "" {
+		p.Form.Set("qs", v)
+	}
 	status := http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
