@@ -59,6 +59,9 @@ type csvWriter struct {
 	row []string
 }
 
+// utf8BOM starts the CSV people download from the list page.
+const utf8BOM = "\ufeff"
+
 func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: csv.NewWriter(w)} }
 
 func (c *csvWriter) text(s string)  { c.row = append(c.row, SafeCell(s)) }
@@ -262,6 +265,13 @@ func (h *Handlers) exportCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	exportHeaders(w, "text/csv; charset=utf-8", "csv")
 	w.WriteHeader(http.StatusOK)
+	if !web.IsAPI(r) {
+		// People open the list page's export in a spreadsheet, and Excel
+		// reads a CSV without a byte order mark in the computer's legacy
+		// code page: Arabic and Persian names would come out garbled.
+		// Programs using the API get plain UTF-8.
+		io.WriteString(w, utf8BOM)
+	}
 	flusher, _ := w.(http.Flusher)
 	cw := newCSVWriter(w)
 	header := exportColumns

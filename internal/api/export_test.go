@@ -139,7 +139,11 @@ func readCSV(t *testing.T, r *resp) [][]string {
 	if cd := r.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
-	rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+	body, bom := bytes.CutPrefix(r.Body, []byte("\ufeff"))
+	if api := strings.HasPrefix(r.Request.URL.Path, "/api/"); bom == api {
+		t.Errorf("%s: byte order mark %v; want one only for the page's export, which people open in spreadsheets", r.Request.URL.Path, bom)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatalf("export is not CSV: %v", err)
 	}
