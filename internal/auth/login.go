@@ -43,13 +43,15 @@ func (s *Service) dummyHash() string {
 func (s *Service) Login(ctx context.Context, login, password, addr, ua string) (*LoginResult, error) {
 	login = NormalizeLogin(login)
 	keys := []throttleKey{{"account:" + login, s.Limits.MaxFailuresPerAccount}, {"address:" + addr, s.Limits.MaxFailuresPerAddress}}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	// The attempt counts as a failure from here on, unless it turns out
+	// not to be one.
+	att, err := s.reserve(ctx, keys)
+	if err != nil {
 		return nil, err
 	}
 	// A login no account can have (PostgreSQL would also refuse a NUL or
 	// invalid UTF-8 in the query, a 500) is answered like an unknown one.
 	var u *User
-	var err error
 	if ValidateLogin(login) != nil {
 		err = store.ErrNotFound
 	} else {
@@ -57,18 +59,21 @@ func (s *Service) Login(ctx context.Context, login, password, addr, ua string) (
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		VerifyPassword(s.dummyHash(), password)
-		return nil, s.fail(ctx, keys, ErrBadCredentials)
+		return nil, ErrBadCredentials
 	}
 	if err != nil {
+		att.release(ctx)
 		return nil, err
 	}
 	ok, err := VerifyPassword(u.passwordHash, password)
 	if err != nil {
+		att.release(ctx)
 		return nil, err
 	}
 	if !ok {
-		return nil, s.fail(ctx, keys, ErrBadCredentials)
+		return nil, ErrBadCredentials
 	}
+	att.release(ctx)
 	if u.Disabled {
 		return nil, ErrDisabled
 	}
@@ -101,15 +106,17 @@ func (s *Service) CompleteSecondFactor(ctx context.Context, pendingToken, code, 
 		return nil, ErrNoSession
 	}
 	keys := []throttleKey{{"account:" + u.Login, s.Limits.MaxFailuresPerAccount}, {"address:" + addr, s.Limits.MaxFailuresPerAddress}}
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	att, err := s.reserve(ctx, keys)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.useTOTPCode(ctx, u, code); err != nil {
-		if errors.Is(err, ErrBadCode) {
-			return nil, s.fail(ctx, keys, err)
+		if !errors.Is(err, ErrBadCode) {
+			att.release(ctx)
 		}
 		return nil, err
 	}
+	att.release(ctx)
 	var token string
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		// Only one completion may win: two racing requests with two valid
@@ -149,9 +156,3 @@ func (s *Service) NewSessionFor(ctx context.Context, u *User, ua string) (string
 	return s.createSession(ctx, s.DB, u.ID, StateFull, ua)
 }
 
-func (s *Service) fail(ctx context.Context, keys []throttleKey, err error) error {
-	if rerr := s.recordFailure(ctx, keys); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	return err
-}

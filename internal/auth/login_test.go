@@ -3,6 +3,8 @@ package auth_test
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,5 +179,47 @@ func TestSuccessClearsAccountFailures(t *testing.T) {
 		fail(1)
 		_, err := f.svc.Login(f.ctx, "ana", password, addr, "")
 		throttled(t, err)
+	})
+}
+
+// TestThrottleHoldsUnderParallelGuesses: a burst of guesses sent at once
+// gets no more tries than guesses sent one by one. The count used to be
+// checked before the slow password hash and the failure written after it,
+// so every guess of a burst passed the check.
+func TestThrottleHoldsUnderParallelGuesses(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.user(t, "ana", auth.Documenter)
+		max := f.svc.Limits.MaxFailuresPerAccount
+		const burst = 24
+		var tried, refused atomic.Int32
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Go(func() {
+				_, err := f.svc.Login(f.ctx, "ana", fmt.Sprint("guess ", i), fmt.Sprintf("198.51.100.%d", i), "")
+				var te *auth.ThrottledError
+				switch {
+				case errors.Is(err, auth.ErrBadCredentials):
+					tried.Add(1)
+				case errors.As(err, &te):
+					refused.Add(1)
+				default:
+					t.Errorf("guess %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if int(tried.Load()) != max || int(refused.Load()) != burst-max {
+			t.Errorf("%d parallel guesses: %d checked, %d refused; want %d checked", burst, tried.Load(), refused.Load(), max)
+		}
+		// The right password is refused too until the window passes.
+		_, err := f.svc.Login(f.ctx, "ana", password, "203.0.113.7", "")
+		throttled(t, err)
+		// A right password does not count against the address it came from.
+		f.clock.Add(f.svc.Limits.FailureWindow + time.Second)
+		for range f.svc.Limits.MaxFailuresPerAddress + 1 {
+			if _, err := f.svc.Login(f.ctx, "ana", password, "203.0.113.9", ""); err != nil {
+				t.Fatalf("repeated good sign-ins from one address: %v", err)
+			}
+		}
 	})
 }
