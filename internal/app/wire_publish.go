@@ -14,6 +14,8 @@ type publishParts struct {
 	Public *publish.Store
 	// Publisher applies the publication rules to Faro's own incidents.
 	Publisher *publish.Publisher
+	// warmSite reads the public dataset into the site's memory.
+	warmSite func(context.Context) error
 }
 
 // wirePublish builds publication and registers its routes.
@@ -31,7 +33,7 @@ func (a *App) wirePublish(ctx context.Context, cfg Config) error {
 	// --- end open data ---
 
 	// --- public site: map, statistics, incident pages under /public ---
-	publish.RegisterSite(a.Web, a.Public, cfg.Publish)
+	a.warmSite = publish.RegisterSite(a.Web, a.Public, cfg.Publish)
 	// --- end public site ---
 
 	// --- import: IOM MMP and HXL files into the public dataset (/publish/import) ---
@@ -45,6 +47,14 @@ func (a *App) wirePublish(ctx context.Context, cfg Config) error {
 // refresh at start, then every minute when incidents changed (two small
 // queries when they did not), and at once after an approved text changes.
 func (a *App) runPublish(ctx context.Context) {
+	go func() {
+		start := time.Now()
+		if err := a.warmSite(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("public site not read ahead", "err", err)
+			return
+		}
+		a.Log.Debug("public site read ahead", "ms", time.Since(start).Milliseconds())
+	}()
 	a.Publisher.Run(ctx, time.Minute, func(published, withdrawn int, err error) {
 		if err != nil {
 			a.Log.Error("publication refresh failed", "err", err)

@@ -84,3 +84,34 @@ func TestSiteNewer(t *testing.T) {
 		}
 	}
 }
+
+// TestSiteWarm: the read-ahead Faro runs at start-up leaves the current
+// version's statistics and positions in memory, so the first visitor's
+// page is built from them.
+func TestSiteWarm(t *testing.T) {
+	storetest.Each(t, migrations.All(), func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		insertGridRows(t, db, 40)
+		st := NewStore(db)
+		s := &site{st: st, q: &siteDB{db: db}}
+		if err := s.warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v, err := st.Version(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.q.mu.Lock()
+		cur := s.q.cur
+		s.q.mu.Unlock()
+		if cur == nil || cur.version != v {
+			t.Fatalf("after the read-ahead the site holds %v, want version %s", cur, v)
+		}
+		cur.mu.Lock()
+		g := cur.grid
+		cur.mu.Unlock()
+		if g == nil || len(g.points) == 0 {
+			t.Error("the map's positions were not read ahead")
+		}
+	})
+}
