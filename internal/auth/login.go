@@ -155,4 +155,3 @@ func (s *Service) recordLogin(ctx context.Context, id int64) error {
 func (s *Service) NewSessionFor(ctx context.Context, u *User, ua string) (string, error) {
 	return s.createSession(ctx, s.DB, u.ID, StateFull, ua)
 }
-
