@@ -23,21 +23,14 @@ func (s *Store) Each(ctx context.Context, f Filter, v Viewer, sensitive bool, fn
 		id  int64
 		ref string
 	}
-	var order, after string
-	var afterArgs func(k key) []any
-	switch f.Sort {
-	case "occurred_asc":
-		order, after = "occurred_at ASC, id", "(occurred_at > ? OR (occurred_at = ? AND id > ?))"
-		afterArgs = func(k key) []any { return []any{k.at, k.at, k.id} }
-	case "updated":
-		order, after = "updated_at DESC, id", "(updated_at < ? OR (updated_at = ? AND id > ?))"
-		afterArgs = func(k key) []any { return []any{k.at, k.at, k.id} }
-	case "ref":
+	// The list's order and keyset condition, so that an export walks the
+	// records exactly as the list pages them (ties included).
+	sp := sortOf(f.Sort)
+	order, after := sp.order, sp.after
+	afterArgs := func(k key) []any { return []any{k.at, k.id} }
+	if sp.after == "" {
 		order, after = "ref DESC", "ref < ?"
 		afterArgs = func(k key) []any { return []any{k.ref} }
-	default:
-		order, after = "occurred_at DESC, id", "(occurred_at < ? OR (occurred_at = ? AND id > ?))"
-		afterArgs = func(k key) []any { return []any{k.at, k.at, k.id} }
 	}
 	var last *key
 	for {

@@ -159,10 +159,13 @@ func (c *corpus) expect(f incident.Filter, v incident.Viewer) []int64 {
 	sort.SliceStable(out, func(a, b int) bool {
 		x, y := out[a].inc, out[b].inc
 		switch f.Sort {
+		// Ties are broken by id in the key's direction (one index
+		// direction, no sort, however deep the page).
 		case "occurred_asc":
 			if !x.OccurredAt.Equal(y.OccurredAt) {
 				return x.OccurredAt.Before(y.OccurredAt)
 			}
+			return x.ID < y.ID
 		case "updated":
 			if x.UpdatedAt.Unix() != y.UpdatedAt.Unix() {
 				return x.UpdatedAt.After(y.UpdatedAt)
@@ -174,7 +177,7 @@ func (c *corpus) expect(f incident.Filter, v incident.Viewer) []int64 {
 				return x.OccurredAt.After(y.OccurredAt)
 			}
 		}
-		return x.ID < y.ID
+		return x.ID > y.ID
 	})
 	ids := make([]int64, len(out))
 	for k, r := range out {

@@ -22,6 +22,7 @@ func All() []store.Migration {
 		{Version: 7, Name: "responders, channels and message templates", Up: responders},
 		{Version: 8, Name: "publication and open data", Up: publication},
 		{Version: 9, Name: "alert rules, deliveries and broadcast alerts", Up: alerting},
+		{Version: 10, Name: "covering incident list indexes", Up: incidentCoveringIndexes},
 	}
 }
 
