@@ -47,12 +47,12 @@ if [ "${SKIP_CREATE:-}" != 1 ]; then
 	rc=0
 	for i in $(seq 1 "$COUNT"); do
 		say "   round $i of $COUNT"
-		go test -run='^$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)$' -benchmem -count=1 \
+		go test -run='^$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(Parallel)?$' -benchmem -count=1 \
 			-benchtime="$BENCHTIME" ./internal/bench >>"$OUT/create.txt" 2>&1 || rc=$?
 	done
 	echo "## Creating an incident with its testimony through the API (goal: ≥ 0.5 of the bare throughput)"
 	echo
-	echo "Command, run $COUNT times in a row: \`go test -run='^\$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)\$' -benchmem -count=1 -benchtime=$BENCHTIME ./internal/bench\`"
+	echo "Command, run $COUNT times in a row: \`go test -run='^\$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(Parallel)?\$' -benchmem -count=1 -benchtime=$BENCHTIME ./internal/bench\`"
 	echo
 	awk '
 	/^Benchmark/ && NF >= 4 {
@@ -80,6 +80,14 @@ if [ "${SKIP_CREATE:-}" != 1 ]; then
 		printf "| Allocations per incident | %.0f (%.0f KiB) | %.0f (%.1f KiB) | |\n", median(a SUBSEP "allocs/op"), median(a SUBSEP "B/op") / 1024, median(b SUBSEP "allocs/op"), median(b SUBSEP "B/op") / 1024
 		printf "\nOf the API time: POST /api/incidents %s, POST /api/incidents/{id}/testimonies %s (medians); %.0f audit entries per incident.\n",
 			ms(median(a SUBSEP "incident-ns/op")), ms(median(a SUBSEP "testimony-ns/op")), median(a SUBSEP "audit-entries/op")
+		pa = a "Parallel"; pb = b "Parallel"
+		if (cnt[pa SUBSEP "ns/op"]) {
+			printf "\nWith %.0f clients at once on each side (the Parallel pair; the client runs in the same process and takes its share of the two CPUs):\n\n", median(pa SUBSEP "clients")
+			printf "| | API | Bare | Ratio, per round: median (min–max) |\n|---|---|---|---|\n"
+			printf "| Throughput, API ÷ bare with as many writers | %.0f incidents/s | %.0f incidents/s | %s |\n", median(pa SUBSEP "incidents/s"), median(pb SUBSEP "incidents/s"), rr(pa, pb, "ns/op", 1)
+			printf "| Throughput, API with 8 clients ÷ bare one by one (the best bare) | | %.0f incidents/s | %s |\n", median(b SUBSEP "incidents/s"), rr(pa, b, "ns/op", 1)
+			printf "| CPU time per incident | %s | %s | %s |\n", ms(median(pa SUBSEP "cpu-ns/op")), ms(median(pb SUBSEP "cpu-ns/op")), rr(pa, pb, "cpu-ns/op", 0)
+		}
 	}' "$OUT/create.txt"
 	if [ "$rc" -ne 0 ]; then
 		echo

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -225,30 +226,52 @@ var bareIncidentTables = []string{
 		verified_at BIGINT NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '', consent_scope TEXT NOT NULL DEFAULT '',
 		created_by BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
 		public_text BLOB, public_text_approved_by BIGINT NOT NULL DEFAULT 0, public_text_approved_at BIGINT NOT NULL DEFAULT 0)`,
-	`CREATE INDEX bench_incidents_occurred ON bench_incidents (occurred_at)`,
-	`CREATE INDEX bench_incidents_status ON bench_incidents (status, created_by)`,
-	`CREATE INDEX bench_incidents_team ON bench_incidents (team_id)`,
 	// The list indexes of migration 4.
-	`CREATE INDEX bench_incidents_status_occurred ON bench_incidents (status, occurred_at, id, team_id, created_by)`,
-	`CREATE INDEX bench_incidents_status_updated ON bench_incidents (status, updated_at, id, team_id, created_by)`,
-	`CREATE INDEX bench_incidents_type_occurred ON bench_incidents (type, occurred_at, id, status, team_id, created_by)`,
-	`CREATE INDEX bench_incidents_verification_occurred ON bench_incidents (verification, occurred_at, id, status, team_id, created_by)`,
-	`CREATE INDEX bench_incidents_team_occurred ON bench_incidents (team_id, occurred_at, id, status, created_by)`,
-	`CREATE INDEX bench_incidents_country_occurred ON bench_incidents (country, occurred_at, id, status, team_id, created_by)`,
-	`CREATE INDEX bench_incidents_consent_occurred ON bench_incidents (consent_scope, occurred_at, id, status, team_id, created_by)`,
 	`CREATE TABLE bench_testimonies (
 		id BIGINT PRIMARY KEY, incident_id BIGINT NOT NULL REFERENCES bench_incidents(id) ON DELETE CASCADE,
 		language TEXT NOT NULL DEFAULT '', narrative BLOB, pseudonym BLOB, interviewer BLOB, interpreter BLOB,
 		witness_contact BLOB, taken_on BIGINT NOT NULL DEFAULT 0, consent_scope TEXT NOT NULL DEFAULT 'internal',
 		consent_date BIGINT NOT NULL DEFAULT 0, consent_how TEXT NOT NULL DEFAULT '',
 		created_by BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
-	`CREATE INDEX bench_testimonies_incident ON bench_testimonies (incident_id)`,
 }
 
 func createBareIncidentTables(tb testing.TB, a *app.App) {
 	tb.Helper()
+	ctx := context.Background()
 	for _, q := range bareIncidentTables {
-		if _, err := a.DB.Exec(context.Background(), q); err != nil {
+		if _, err := a.DB.Exec(ctx, q); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// The same indexes as the real tables, read from the schema the
+	// migrations made, so that the bare inserts keep paying for every
+	// index Faro's do as migrations add them.
+	rows, err := a.DB.Query(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('incidents', 'testimonies') AND sql IS NOT NULL")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var stmts []string
+	for rows.Next() {
+		var name, sql string
+		if err := rows.Scan(&name, &sql); err != nil {
+			tb.Fatal(err)
+		}
+		on := regexp.MustCompile(`(?i)\bON\s+(incidents|testimonies)\s*\(`)
+		if !on.MatchString(sql) {
+			tb.Fatalf("index %s: cannot read its table from %q", name, sql)
+		}
+		sql = on.ReplaceAllString(sql, "ON bench_$1 (")
+		stmts = append(stmts, strings.Replace(sql, name, "bench_"+name, 1))
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	rows.Close()
+	if len(stmts) < 5 {
+		tb.Fatalf("found only %d indexes on incidents and testimonies", len(stmts))
+	}
+	for _, q := range stmts {
+		if _, err := a.DB.Exec(ctx, q); err != nil {
 			tb.Fatal(err)
 		}
 	}
