@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +28,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 func eachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, name := range engines() {
+	for _, name := range apptest.Engines() {
 		t.Run(name, func(t *testing.T) { fn(t, newEnv(t, name)) })
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -44,19 +43,10 @@ type testApp struct {
 	ctx    context.Context
 }
 
-// engines lists the database engines the app tests run on: SQLite always,
-// PostgreSQL when FARO_TEST_POSTGRES is set.
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 // eachEngine runs fn once per engine, each with a fresh app.
 func eachEngine(t *testing.T, fn func(t *testing.T, ta *testApp)) {
 	t.Helper()
-	for _, e := range engines() {
+	for _, e := range apptest.Engines() {
 		t.Run(e, func(t *testing.T) { fn(t, newTestAppOn(t, e)) })
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/faro-project/faro/internal/app/apptest"
 	"github.com/faro-project/faro/internal/auth"
 )
 
@@ -38,7 +39,7 @@ func TestBrowserLocal(t *testing.T) {
 // With FARO_TEST_POSTGRES set it runs on PostgreSQL, which is stricter
 // about what text it stores than SQLite.
 func fuzzApp(f *testing.F) *testApp {
-	e := engines()
+	e := apptest.Engines()
 	ta := newTestAppOn(f, e[len(e)-1])
 	ta.Auth.Limits.MaxFailuresPerAccount = 1 << 30
 	ta.Auth.Limits.MaxFailuresPerAddress = 1 << 30

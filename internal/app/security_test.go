@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faro-project/faro/internal/app/apptest"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/web"
 )
@@ -504,7 +505,7 @@ func TestErrorPagesAreGeneric(t *testing.T) {
 // TestLogsHoldNoSecrets walks through the sign-in flows and checks that
 // the log shows the requests but none of what people typed or hold.
 func TestLogsHoldNoSecrets(t *testing.T) {
-	for _, engine := range engines() {
+	for _, engine := range apptest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			ta := newTestAppOn(t, engine)
 			var secrets []string

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faro-project/faro/internal/app/apptest"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/casedesk"
 )
@@ -122,7 +123,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 //
 //	go test -run XXX -bench BoardLive200 -benchtime 30x ./internal/casedesk/
 func BenchmarkBoardLive200(b *testing.B) {
-	for _, engine := range engines() {
+	for _, engine := range apptest.Engines() {
 		b.Run(engine, func(b *testing.B) { benchBoardLive(b, engine) })
 	}
 }

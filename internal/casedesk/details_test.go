@@ -109,35 +109,35 @@ func TestHTTPEditDetails(t *testing.T) {
 		c := e.openSea(t, dana, "CM", casedesk.Details{Women: ptr(7), Relatives: relatives, Conditions: []string{"fuel"}}, fixAt(35, 14))
 		path := fmt.Sprintf("/cases/%d", c.ID)
 
-		page := doc.get(path).Body
+		page := doc.Get(path).Body
 		for _, want := range []string{`action="` + path + `/details"`, `id="det-women" name="women" value="7"`, `value="fuel" checked`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("details form lacks %s", want)
 			}
 		}
-		if strings.Contains(viewer.get(path).Body, `action="`+path+`/details"`) {
+		if strings.Contains(viewer.Get(path).Body, `action="`+path+`/details"`) {
 			t.Error("a viewer is offered the details form")
 		}
-		wantStatus(t, viewer.post(path+"/details", url.Values{"women": {"8"}}), http.StatusForbidden, "viewer edits details")
+		wantStatus(t, viewer.Post(path+"/details", url.Values{"women": {"8"}}), http.StatusForbidden, "viewer edits details")
 
 		form := url.Values{"women": {"8"}, "men": {"20"}, "relatives": {relatives}, "condition": {"fuel", "water"}, "boat": {"grey rubber"}, "language": {"tigrinya"}}
-		r := doc.post(path+"/details", form)
+		r := doc.Post(path+"/details", form)
 		wantStatus(t, r, http.StatusSeeOther, "save details")
 		got, _ := e.Cases.Get(e.ctx, c.ID)
 		if *got.Details.Women != 8 || *got.Details.Men != 20 || got.Details.Boat != "grey rubber" || len(got.Details.Conditions) != 2 || got.Details.Relatives != relatives {
 			t.Errorf("details after save: %+v", got.Details)
 		}
-		doc.lang = "es"
-		page = html.UnescapeString(doc.get(path).Body)
+		doc.Lang = "es"
+		page = html.UnescapeString(doc.Get(path).Body)
 		if !strings.Contains(page, "Datos actualizados") || !strings.Contains(page, "Cambiado: Idioma hablado, Hombres, Mujeres, Situación, Embarcación") {
 			t.Error("the timeline does not name the changed fields in Spanish")
 		}
-		mustNotHold(t, "timeline for a viewer", viewer.get(path).Body, relatives)
+		mustNotHold(t, "timeline for a viewer", viewer.Get(path).Body, relatives)
 
 		// Validation as on opening: a bad count and a bad phone come back
 		// with messages and what was typed; nothing is stored.
-		doc.lang = "fr"
-		r = doc.post(path+"/details", url.Values{"women": {"-1"}, "phone": {"call me"}, "notes": {"kept"}})
+		doc.Lang = "fr"
+		r = doc.Post(path+"/details", url.Values{"women": {"-1"}, "phone": {"call me"}, "notes": {"kept"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "invalid details")
 		body := html.UnescapeString(r.Body)
 		if !strings.Contains(body, "Écrivez le téléphone avec des chiffres seulement") || !strings.Contains(body, `value="call me"`) || !strings.Contains(body, ">kept</textarea>") {
@@ -153,19 +153,19 @@ func TestHTTPEditDetails(t *testing.T) {
 			t.Fatal(err)
 		}
 		rpath := fmt.Sprintf("/cases/%d", raid.ID)
-		doc.lang = "en"
-		r = doc.post(rpath+"/details", url.Values{"raid_type": {"home"}, "place": {"gate 3"}})
+		doc.Lang = "en"
+		r = doc.Post(rpath+"/details", url.Values{"raid_type": {"home"}, "place": {"gate 3"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "raid details without radius")
 		if !strings.Contains(html.UnescapeString(r.Body), "Give a radius in metres around the place") {
 			t.Error("raid radius message not shown")
 		}
-		wantStatus(t, doc.post(rpath+"/details", url.Values{"raid_type": {"home"}, "place": {"gate 4"}, "radius": {"200"}}), http.StatusSeeOther, "raid details")
+		wantStatus(t, doc.Post(rpath+"/details", url.Values{"raid_type": {"home"}, "place": {"gate 4"}, "radius": {"200"}}), http.StatusSeeOther, "raid details")
 
 		// A closed case is not edited.
 		if err := e.Cases.Close(e.as(dana), c.ID, casedesk.Closure{Outcome: casedesk.OutcomeRescued}); err != nil {
 			t.Fatal(err)
 		}
-		r = doc.post(path+"/details", url.Values{"women": {"9"}})
+		r = doc.Post(path+"/details", url.Values{"women": {"9"}})
 		wantStatus(t, r, http.StatusSeeOther, "details of a closed case")
 		if g, _ := e.Cases.Get(e.ctx, c.ID); *g.Details.Women != 8 {
 			t.Error("a closed case's details were changed")

@@ -8,12 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +20,6 @@ import (
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/casedesk"
 	"github.com/faro-project/faro/internal/geo"
-	"github.com/faro-project/faro/internal/store/storetest"
 )
 
 type env struct {
@@ -37,16 +31,9 @@ type env struct {
 	Logs    *apptest.Logs
 }
 
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 func eachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, name := range engines() {
+	for _, name := range apptest.Engines() {
 		t.Run(name, func(t *testing.T) { fn(t, newEnv(t, name)) })
 	}
 }
@@ -56,10 +43,7 @@ var day = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, engine string) *env {
 	t.Helper()
-	opts := apptest.Options{DataDir: t.TempDir()}
-	if engine == "postgres" {
-		opts.Database = storetest.PostgresDSN(t)
-	}
+	opts := apptest.EngineOptions(t, engine)
 	a, logs := apptest.New(t, opts)
 	c := &clock{now: day}
 	a.Cases.Now = c.Now
@@ -126,69 +110,16 @@ func fixAt(lat, lon float64) *casedesk.Fix {
 	return &casedesk.Fix{Point: geo.Point{Lat: lat, Lon: lon}, PrecisionM: 11}
 }
 
-// client is one signed-in browser: own cookie jar, no redirects followed.
-type client struct {
-	t    testing.TB
-	srv  *httptest.Server
-	hc   *http.Client
-	lang string
-}
+// client is one signed-in browser (apptest.Client).
+type client = apptest.Client
 
-func (e *env) server(t testing.TB) *httptest.Server {
-	srv := httptest.NewServer(e.Handler())
-	t.Cleanup(srv.Close)
-	return srv
-}
+type response = apptest.Response
+
+func (e *env) server(t testing.TB) *httptest.Server { return apptest.Server(t, e.App) }
 
 func (e *env) signedIn(t testing.TB, srv *httptest.Server, u *auth.User) *client {
 	t.Helper()
-	tok, err := e.Auth.NewSessionFor(e.ctx, u, "FaroTest/1.0")
-	if err != nil {
-		t.Fatalf("session: %v", err)
-	}
-	jar, _ := cookiejar.New(nil)
-	base, _ := url.Parse(srv.URL)
-	jar.SetCookies(base, []*http.Cookie{{Name: "faro_session", Value: tok, Path: "/"}})
-	return &client{t: t, srv: srv, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		Transport:     &http.Transport{DisableCompression: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-type response struct {
-	*http.Response
-	Body string
-}
-
-func (c *client) do(req *http.Request) *response {
-	c.t.Helper()
-	req.Header.Set("User-Agent", "FaroTest/1.0")
-	if c.lang != "" {
-		req.Header.Set("Accept-Language", c.lang)
-	}
-	res, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return &response{Response: res, Body: string(b)}
-}
-
-func (c *client) get(path string) *response {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
-	return c.do(req)
-}
-
-func (c *client) post(path string, form url.Values) *response {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return c.do(req)
+	return apptest.SignedIn(t, e.App, srv.URL, u)
 }
 
 func wantStatus(t testing.TB, r *response, code int, what string) {

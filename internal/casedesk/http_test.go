@@ -38,9 +38,10 @@ func TestHTTPCaseLifecycle(t *testing.T) {
 		_ = adm
 
 		phone, relatives, note := "+8816 "+fmt.Sprint(time.Now().UnixNano()%1e8), secret("relatives"), secret("note")
-		r := doc.post("/cases", url.Values{"kind": {"sea"}, "region": {"CM"}, "phase": {"distress"}, "severity": {"4"},
+		r := doc.Post("/cases", url.Values{"kind": {"sea"}, "region": {"CM"}, "phase": {"distress"}, "severity": {"4"},
 			"people": {"45"}, "position": {`34°45'30"N 12°20'15"E`}, "phone": {phone}, "relatives": {relatives},
 			"notes": {note}, "condition": {"water", "engine"}, "women": {"6"}})
+
 		wantStatus(t, r, http.StatusSeeOther, "open a case")
 		m := caseLink.FindStringSubmatch(r.Header.Get("Location"))
 		if m == nil {
@@ -55,7 +56,7 @@ func TestHTTPCaseLifecycle(t *testing.T) {
 			t.Errorf("DMS position stored as %+v", c.LastPosition)
 		}
 
-		board := view.get("/cases")
+		board := view.Get("/cases")
 		wantStatus(t, board, http.StatusOK, "board")
 		// Page weight: the board is one HTML page with an inline map; a
 		// phone on a satellite link must get it in a few kilobytes.
@@ -64,81 +65,82 @@ func TestHTTPCaseLifecycle(t *testing.T) {
 		}
 		mustHold(t, "board", board.Body, c.Ref, "34.75833, 12.33750", `id="board-map"`, `class="marker`, "board.", "45 people")
 		mustNotHold(t, "board", board.Body, phone, relatives, note)
-		part := view.get("/cases?part=board")
+		part := view.Get("/cases?part=board")
 		wantStatus(t, part, http.StatusOK, "board fragment")
 		if strings.Contains(part.Body, "<html") || !strings.Contains(part.Body, c.Ref) {
 			t.Error("the board fragment is not just the list")
 		}
 		mustNotHold(t, "board fragment", part.Body, phone, relatives, note)
 
-		vp := view.get(path)
+		vp := view.Get(path)
 		wantStatus(t, vp, http.StatusOK, "case page as viewer")
 		mustNotHold(t, "case page for a viewer", vp.Body, phone, relatives)
 		mustHold(t, "case page for a viewer", vp.Body, c.Ref, html.EscapeString(note))
 		if strings.Contains(vp.Body, `action="`+path+`/entries"`) {
 			t.Error("a viewer is offered the timeline form")
 		}
-		dp := doc.get(path)
+		dp := doc.Get(path)
 		mustHold(t, "case page for a documenter", html.UnescapeString(dp.Body), phone, relatives, `action="`+path+`/entries"`)
 
 		// A new position in DMS, another in decimal with commas.
-		r = doc.post(path+"/entries", url.Values{"kind": {"position"}, "position": {`34°50'00"N 12°30'00"E`}, "text": {"from the boat"}})
+		r = doc.Post(path+"/entries", url.Values{"kind": {"position"}, "position": {`34°50'00"N 12°30'00"E`}, "text": {"from the boat"}})
 		wantStatus(t, r, http.StatusSeeOther, "add a position")
-		r = doc.post(path+"/entries", url.Values{"kind": {"position"}, "position": {"35 1 17"}})
+		r = doc.Post(path+"/entries", url.Values{"kind": {"position"}, "position": {"35 1 17"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "ambiguous position")
 		mustHold(t, "ambiguous position", html.UnescapeString(r.Body), "This position can be read in two ways")
-		r = doc.post(path+"/entries", url.Values{"kind": {"position"}, "position": {"34,9; 12,6"}})
+		r = doc.Post(path+"/entries", url.Values{"kind": {"position"}, "position": {"34,9; 12,6"}})
 		wantStatus(t, r, http.StatusSeeOther, "comma decimals")
 		track, _ := e.Cases.Track(e.ctx, c.ID)
 		if len(track) != 3 {
 			t.Errorf("track has %d fixes, want 3", len(track))
 		}
-		live := view.get(path + "?part=live")
+		live := view.Get(path + "?part=live")
 		mustHold(t, "case fragment", live.Body, `id="track-map"`, `class="track`, "34.90000, 12.60000")
-		mustHold(t, "board with a track", view.get("/cases?part=board").Body, `class="track`)
+		mustHold(t, "board with a track", view.Get("/cases?part=board").Body, `class="track`)
 
 		// Closing: Spanish reader, no counts.
-		doc.lang = "es"
-		r = doc.post(path+"/close", url.Values{"outcome": {"rescued"}})
+		doc.Lang = "es"
+		r = doc.Post(path+"/close", url.Values{"outcome": {"rescued"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "close without counts")
 		mustHold(t, "close errors in Spanish", r.Body, html.EscapeString("Obligatorio: escriba 0 si no hubo ninguno."))
-		r = doc.post(path+"/close", url.Values{"outcome": {"rescued"}, "rescued": {"45"}, "dead": {"0"}, "missing": {"0"}})
+		r = doc.Post(path+"/close", url.Values{"outcome": {"rescued"}, "rescued": {"45"}, "dead": {"0"}, "missing": {"0"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "rescued without by whom")
-		doc.lang = ""
-		r = doc.post(path+"/close", url.Values{"outcome": {"rescued"}, "rescued": {"45"}, "dead": {"0"}, "missing": {"0"},
+		doc.Lang = ""
+		r = doc.Post(path+"/close", url.Values{"outcome": {"rescued"}, "rescued": {"45"}, "dead": {"0"}, "missing": {"0"},
 			"rescued_by": {"Ocean Viking"}, "taken_to": {"Pozzallo"}})
+
 		wantStatus(t, r, http.StatusSeeOther, "close")
-		if b := view.get("/cases?part=board").Body; strings.Contains(b, `id="case-`) {
+		if b := view.Get("/cases?part=board").Body; strings.Contains(b, `id="case-`) {
 			t.Error("a closed case is still among the open cases")
 		}
-		r = doc.post(path+"/reopen", nil)
+		r = doc.Post(path+"/reopen", nil)
 		wantStatus(t, r, http.StatusForbidden, "documenter reopens")
-		r = coord.post(path+"/reopen", nil)
+		r = coord.Post(path+"/reopen", nil)
 		wantStatus(t, r, http.StatusSeeOther, "coordinator reopens")
-		r = doc.post(path+"/close", url.Values{"outcome": {"shipwreck"}, "rescued": {"30"}, "dead": {"5"}, "missing": {"10"}})
+		r = doc.Post(path+"/close", url.Values{"outcome": {"shipwreck"}, "rescued": {"30"}, "dead": {"5"}, "missing": {"10"}})
 		wantStatus(t, r, http.StatusSeeOther, "close as shipwreck")
-		r = doc.post(path+"/incident", nil)
+		r = doc.Post(path+"/incident", nil)
 		wantStatus(t, r, http.StatusSeeOther, "make incident")
 		if !strings.HasPrefix(r.Header.Get("Location"), "/incidents/") {
 			t.Fatalf("make incident goes to %q", r.Header.Get("Location"))
 		}
-		inc := doc.get(r.Header.Get("Location"))
+		inc := doc.Get(r.Header.Get("Location"))
 		wantStatus(t, inc, http.StatusOK, "the new incident")
 		mustNotHold(t, "incident page", inc.Body, phone, relatives)
-		r = doc.post(path+"/incident", nil)
+		r = doc.Post(path+"/incident", nil)
 		wantStatus(t, r, http.StatusSeeOther, "second make incident")
 		if r.Header.Get("Location") != path {
 			t.Errorf("a second incident was made: to %q", r.Header.Get("Location"))
 		}
 
 		// Handover notes, newest first, on the board.
-		doc.post("/cases/handover", url.Values{"text": {"first note"}})
-		doc.post("/cases/handover", url.Values{"text": {"second note"}})
-		b := view.get("/cases").Body
+		doc.Post("/cases/handover", url.Values{"text": {"first note"}})
+		doc.Post("/cases/handover", url.Values{"text": {"second note"}})
+		b := view.Get("/cases").Body
 		if i, j := strings.Index(b, "second note"), strings.Index(b, "first note"); i < 0 || j < 0 || i > j {
 			t.Error("handover notes not shown newest first")
 		}
-		r = doc.post("/cases/handover", url.Values{"text": {"  "}})
+		r = doc.Post("/cases/handover", url.Values{"text": {"  "}})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "empty handover")
 
 		// Logs hold none of it.
@@ -150,8 +152,8 @@ func TestHTTPNewCaseValidation(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	srv := e.server(t)
 	doc := e.signedIn(t, srv, e.user(t, "dana", auth.Documenter))
-	doc.lang = "fr"
-	r := doc.post("/cases", url.Values{"kind": {"sea"}, "region": {"ZZ"}, "position": {"35 1 17"}, "phone": {"call me"}, "people": {"-3"}})
+	doc.Lang = "fr"
+	r := doc.Post("/cases", url.Values{"kind": {"sea"}, "region": {"ZZ"}, "position": {"35 1 17"}, "phone": {"call me"}, "people": {"-3"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity, "bad case")
 	for _, want := range []string{
 		"Cette position peut se lire de deux façons",
@@ -168,7 +170,7 @@ func TestHTTPNewCaseValidation(t *testing.T) {
 	if board, _ := e.Cases.Board(e.ctx); len(board) != 0 {
 		t.Error("an invalid case was stored")
 	}
-	r = doc.post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}})
+	r = doc.Post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity, "raid report without type or place")
 }
 
@@ -178,23 +180,24 @@ func TestHTTPRaidVerification(t *testing.T) {
 	doc := e.signedIn(t, srv, e.user(t, "dana", auth.Documenter))
 	rev := e.signedIn(t, srv, e.user(t, "rita", auth.Reviewer))
 	reporter := secret("reporter")
-	r := doc.post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"workplace"}, "place": {"packing plant, gate 3"},
+	r := doc.Post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"workplace"}, "place": {"packing plant, gate 3"},
 		"radius": {"500"}, "reporter": {reporter}})
+
 	wantStatus(t, r, http.StatusSeeOther, "open a raid report")
 	path := r.Header.Get("Location")
-	if p := doc.get(path).Body; strings.Contains(p, `action="`+path+`/verify"`) {
+	if p := doc.Get(path).Body; strings.Contains(p, `action="`+path+`/verify"`) {
 		t.Error("a documenter is offered verification")
 	}
-	wantStatus(t, doc.post(path+"/verify", url.Values{"verdict": {"confirmed"}}), http.StatusForbidden, "documenter verifies")
-	p := rev.get(path).Body
+	wantStatus(t, doc.Post(path+"/verify", url.Values{"verdict": {"confirmed"}}), http.StatusForbidden, "documenter verifies")
+	p := rev.Get(path).Body
 	mustHold(t, "raid report for a reviewer", p, `action="`+path+`/verify"`, reporter)
-	wantStatus(t, rev.post(path+"/verify", url.Values{"verdict": {"maybe"}}), http.StatusUnprocessableEntity, "unknown verdict")
-	wantStatus(t, rev.post(path+"/verify", url.Values{"verdict": {"false_alarm"}}), http.StatusSeeOther, "false alarm")
+	wantStatus(t, rev.Post(path+"/verify", url.Values{"verdict": {"maybe"}}), http.StatusUnprocessableEntity, "unknown verdict")
+	wantStatus(t, rev.Post(path+"/verify", url.Values{"verdict": {"false_alarm"}}), http.StatusSeeOther, "false alarm")
 	c, _ := e.Cases.GetByRef(e.ctx, "2026-11-25-SD-001")
 	if c.Verification != casedesk.VerifyFalse {
 		t.Errorf("verification %q", c.Verification)
 	}
-	if b := rev.get("/cases").Body; strings.Contains(b, reporter) {
+	if b := rev.Get("/cases").Body; strings.Contains(b, reporter) {
 		t.Error("the reporter is on the board (canary leaked)")
 	}
 }
@@ -206,7 +209,7 @@ func TestHTTPBoardStreamHearsChanges(t *testing.T) {
 	srv := e.server(t)
 	u := e.user(t, "vic", auth.Viewer)
 	view := e.signedIn(t, srv, u)
-	if r := view.get("/cases/events"); r.StatusCode != http.StatusNotAcceptable {
+	if r := view.Get("/cases/events"); r.StatusCode != http.StatusNotAcceptable {
 		t.Errorf("a plain GET of the stream: %d, want 406", r.StatusCode)
 	}
 	lines := openStream(t, view, "/cases/events")
@@ -240,9 +243,9 @@ func openStream(t *testing.T, c *client, path string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.srv.URL+path, nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+path, nil)
 	req.Header.Set("Accept", "text/event-stream")
-	res, err := c.hc.Do(req)
+	res, err := c.HC.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,13 +278,13 @@ func TestHTTPCaseStreamHearsItsTimeline(t *testing.T) {
 	doc := e.signedIn(t, srv, u)
 	c := e.openSea(t, u, "CM", casedesk.Details{}, nil)
 	other := e.openSea(t, u, "CM", casedesk.Details{}, nil)
-	if r := doc.get(fmt.Sprintf("/cases/%d/events", c.ID+2)); r.StatusCode != http.StatusNotFound {
+	if r := doc.Get(fmt.Sprintf("/cases/%d/events", c.ID+2)); r.StatusCode != http.StatusNotFound {
 		t.Errorf("stream of a case that does not exist: %d", r.StatusCode)
 	}
 	lines := openStream(t, doc, fmt.Sprintf("/cases/%d/events", c.ID))
-	r := doc.post(fmt.Sprintf("/cases/%d/entries", other.ID), url.Values{"kind": {"note"}, "text": {"elsewhere"}})
+	r := doc.Post(fmt.Sprintf("/cases/%d/entries", other.ID), url.Values{"kind": {"note"}, "text": {"elsewhere"}})
 	wantStatus(t, r, http.StatusSeeOther, "note on the other case")
-	r = doc.post(fmt.Sprintf("/cases/%d/entries", c.ID), url.Values{"kind": {"call"}, "text": {"no answer"}})
+	r = doc.Post(fmt.Sprintf("/cases/%d/entries", c.ID), url.Values{"kind": {"call"}, "text": {"no answer"}})
 	wantStatus(t, r, http.StatusSeeOther, "call on this case")
 	want := fmt.Sprintf("event: case:%d", c.ID)
 	for {
@@ -291,7 +294,7 @@ func TestHTTPCaseStreamHearsItsTimeline(t *testing.T) {
 				t.Fatalf("the stream of case %d carries %q", c.ID, l)
 			}
 			if l == want {
-				live := doc.get(fmt.Sprintf("/cases/%d?part=live", c.ID))
+				live := doc.Get(fmt.Sprintf("/cases/%d?part=live", c.ID))
 				if !strings.Contains(live.Body, "no answer") || strings.Contains(live.Body, "<html") {
 					t.Error("the case fragment lacks the new entry or holds the whole page")
 				}

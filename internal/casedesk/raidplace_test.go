@@ -65,8 +65,8 @@ func TestHTTPRaidWithoutPlace(t *testing.T) {
 			{"ar", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"home"}}, "أعطِ موقع المداهمة"},
 			{"fr", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"home"}, "place": {"gate 3"}}, "Donnez un rayon en mètres"},
 		} {
-			doc.lang = tc.lang
-			r := doc.post("/cases", tc.form)
+			doc.Lang = tc.lang
+			r := doc.Post("/cases", tc.form)
 			wantStatus(t, r, http.StatusUnprocessableEntity, "raid report without a place ("+tc.lang+")")
 			if !strings.Contains(html.UnescapeString(r.Body), tc.want) {
 				t.Errorf("%s: the message is not shown in the reporter's language", tc.lang)
@@ -75,8 +75,8 @@ func TestHTTPRaidWithoutPlace(t *testing.T) {
 		if board, _ := e.Cases.Board(e.ctx); len(board) != 0 {
 			t.Error("a raid report without a place was stored")
 		}
-		doc.lang = ""
-		r := doc.post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"home"}, "place": {"gate 3"}, "radius": {"300"}})
+		doc.Lang = ""
+		r := doc.Post("/cases", url.Values{"kind": {"raid"}, "region": {"SD"}, "raid_type": {"home"}, "place": {"gate 3"}, "radius": {"300"}})
 		wantStatus(t, r, http.StatusSeeOther, "raid report with place and radius")
 	})
 }

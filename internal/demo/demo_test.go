@@ -2,7 +2,6 @@ package demo_test
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,15 +22,8 @@ import (
 // four regions and five languages the demo promises, be the same for the
 // same seed, and hold nothing that looks like a real person's details.
 
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 func eachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
-	for _, e := range engines() {
+	for _, e := range apptest.Engines() {
 		t.Run(e, func(t *testing.T) { fn(t, e) })
 	}
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/incident"
-	"github.com/faro-project/faro/internal/store/storetest"
 )
 
 // env is one running Faro with the handles the tests use.
@@ -36,19 +35,10 @@ type env struct {
 	Logs    *apptest.Logs
 }
 
-// engines lists the databases every test runs on: SQLite always,
-// PostgreSQL when FARO_TEST_POSTGRES is set (and then it must answer).
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
-}
-
 // eachEngine runs fn once per engine, each with a fresh instance.
 func eachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, name := range engines() {
+	for _, name := range apptest.Engines() {
 		t.Run(name, func(t *testing.T) { fn(t, newEnv(t, name)) })
 	}
 }
@@ -59,10 +49,7 @@ var day = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, engine string) *env {
 	t.Helper()
-	opts := apptest.Options{DataDir: t.TempDir()}
-	if engine == "postgres" {
-		opts.Database = storetest.PostgresDSN(t)
-	}
+	opts := apptest.EngineOptions(t, engine)
 	a, logs := apptest.New(t, opts)
 	c := &clock{now: day}
 	a.Incidents.Now = c.Now

@@ -1,7 +1,6 @@
 package incident_test
 
 import (
-	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -20,108 +17,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faro-project/faro/internal/app/apptest"
 	"github.com/faro-project/faro/internal/auth"
 	"github.com/faro-project/faro/internal/demo"
 	"github.com/faro-project/faro/internal/incident"
 )
 
-// client is one signed-in browser: its own cookie jar, no redirects
-// followed.
-type client struct {
-	t    testing.TB
-	srv  *httptest.Server
-	hc   *http.Client
-	user *auth.User
-}
+// client is one signed-in browser (apptest.Client).
+type client = apptest.Client
 
-const userAgent = "FaroTest/1.0"
+type response = apptest.Response
 
-func (e *env) server(t testing.TB) *httptest.Server {
-	srv := httptest.NewServer(e.Handler())
-	t.Cleanup(srv.Close)
-	return srv
-}
+func (e *env) server(t testing.TB) *httptest.Server { return apptest.Server(t, e.App) }
 
 // signedIn returns a client holding a full session for u.
 func (e *env) signedIn(t testing.TB, srv *httptest.Server, u *auth.User) *client {
 	t.Helper()
-	tok, err := e.Auth.NewSessionFor(e.ctx, u, userAgent)
-	if err != nil {
-		t.Fatalf("session: %v", err)
-	}
-	jar, _ := cookiejar.New(nil)
-	base, _ := url.Parse(srv.URL)
-	jar.SetCookies(base, []*http.Cookie{{Name: "faro_session", Value: tok, Path: "/"}})
-	return &client{t: t, srv: srv, user: u, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		Transport:     &http.Transport{DisableCompression: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return apptest.SignedIn(t, e.App, srv.URL, u)
 }
-
-type response struct {
-	*http.Response
-	Body string
-}
-
-func (c *client) do(req *http.Request) *response {
-	c.t.Helper()
-	req.Header.Set("User-Agent", userAgent)
-	res, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return &response{Response: res, Body: string(b)}
-}
-
-func (c *client) get(path string) *response {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
-	return c.do(req)
-}
-
-// post sends a form as a current browser does, from Faro's own page.
-func (c *client) post(path string, form url.Values) *response {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return c.do(req)
-}
-
-// upload posts a file the way the upload form does; hdr adds headers.
-func (c *client) upload(path, name string, content []byte, hdr http.Header) *response {
-	c.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(content)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	return c.do(req)
-}
-
-func (r *response) location() string { return r.Header.Get("Location") }
 
 func wantStatus(t testing.TB, r *response, code int, what string) {
 	t.Helper()
 	if r.StatusCode != code {
-		t.Fatalf("%s: status %d, want %d (Location %q)", what, r.StatusCode, code, r.location())
+		t.Fatalf("%s: status %d, want %d (Location %q)", what, r.StatusCode, code, r.Location())
 	}
 }
 
 // wantRedirect checks a 303 to path (and query, when given).
 func wantRedirect(t testing.TB, r *response, to, what string) {
 	t.Helper()
-	if r.StatusCode != http.StatusSeeOther || r.location() != to {
-		t.Fatalf("%s: %d to %q, want 303 to %q", what, r.StatusCode, r.location(), to)
+	if r.StatusCode != http.StatusSeeOther || r.Location() != to {
+		t.Fatalf("%s: %d to %q, want 303 to %q", what, r.StatusCode, r.Location(), to)
 	}
 }
 
@@ -175,18 +101,18 @@ func newIntake(team int64) intake {
 // walk creates a record through the four steps and returns its id.
 func (in intake) walk(t testing.TB, c *client) int64 {
 	t.Helper()
-	r := c.get("/incidents/new")
+	r := c.Get("/incidents/new")
 	wantStatus(t, r, http.StatusOK, "new incident form")
-	r = c.post("/incidents", in.step1)
-	m := editLoc.FindStringSubmatch(r.location())
+	r = c.Post("/incidents", in.step1)
+	m := editLoc.FindStringSubmatch(r.Location())
 	if r.StatusCode != http.StatusSeeOther || m == nil {
-		t.Fatalf("step 1: %d to %q", r.StatusCode, r.location())
+		t.Fatalf("step 1: %d to %q", r.StatusCode, r.Location())
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	base := "/incidents/" + m[1]
-	wantRedirect(t, c.post(base+"/edit", in.step2), base+"/edit?step=3", "step 2")
-	wantRedirect(t, c.post(base+"/edit", in.step3), base+"/edit?step=4", "step 3")
-	wantRedirect(t, c.post(base+"/edit", in.step4), base, "step 4")
+	wantRedirect(t, c.Post(base+"/edit", in.step2), base+"/edit?step=3", "step 2")
+	wantRedirect(t, c.Post(base+"/edit", in.step3), base+"/edit?step=4", "step 3")
+	wantRedirect(t, c.Post(base+"/edit", in.step4), base, "step 4")
 	return id
 }
 
@@ -234,16 +160,16 @@ func TestHTTPIntakeFourSteps(t *testing.T) {
 
 		// The author sees everything on the record's page; the edit form
 		// shows the stored values back.
-		r := doc.get("/incidents/" + itoa(id))
+		r := doc.Get("/incidents/" + itoa(id))
 		wantStatus(t, r, http.StatusOK, "incident page for its author")
 		mustHold(t, "author's page", r.Body, in.sec.Place, in.sec.Narrative, in.sec.Pseudonym, in.sec.Sources, got.Ref)
-		r = doc.get("/incidents/" + itoa(id) + "/edit?step=3")
+		r = doc.Get("/incidents/" + itoa(id) + "/edit?step=3")
 		wantStatus(t, r, http.StatusOK, "step 3 again")
 		mustHold(t, "step 3 form", r.Body, in.sec.Narrative, in.sec.Contact)
 		if !strings.Contains(r.Body, `value="partners" checked`) {
 			t.Errorf("stored consent scope not checked on the form")
 		}
-		r = doc.get("/incidents/" + itoa(id) + "/edit?step=1")
+		r = doc.Get("/incidents/" + itoa(id) + "/edit?step=1")
 		if !strings.Contains(r.Body, `id="parsed-position"`) || !strings.Contains(r.Body, "45.13667, 15.59444") {
 			t.Errorf("the parsed position is not shown back")
 		}
@@ -254,14 +180,14 @@ func TestHTTPIntakeFourSteps(t *testing.T) {
 			t.Fatalf("step 1 shows no position")
 		}
 		again := with(in.step1, "position", strings.ReplaceAll(m[1], "&#39;", "'"))
-		wantRedirect(t, doc.post("/incidents/"+itoa(id)+"/edit", again), "/incidents/"+itoa(id)+"/edit?step=2", "step 1 again")
+		wantRedirect(t, doc.Post("/incidents/"+itoa(id)+"/edit", again), "/incidents/"+itoa(id)+"/edit?step=2", "step 1 again")
 		if g := e.get(t, p.doc, id); g.PointPrecisionM != got.PointPrecisionM || *g.Point != *got.Point {
 			t.Errorf("re-saving step 1 unchanged moved the point or changed its precision from %d m to %d m",
 				got.PointPrecisionM, g.PointPrecisionM)
 		}
 		// Going back a step saves and moves back.
 		back := with(in.step2, "go", "-1")
-		wantRedirect(t, doc.post("/incidents/"+itoa(id)+"/edit", back), "/incidents/"+itoa(id)+"/edit?step=1", "back from step 2")
+		wantRedirect(t, doc.Post("/incidents/"+itoa(id)+"/edit", back), "/incidents/"+itoa(id)+"/edit?step=1", "back from step 2")
 		e.verifyAudit(t)
 	})
 }
@@ -282,7 +208,7 @@ func TestHTTPInvalidStepChangesNothing(t *testing.T) {
 		// is shown back.
 		in := newIntake(p.teamA)
 		bad := with(in.step1, "date", "2026-13-40", "adm1", "Typed Region")
-		r := doc.post("/incidents", bad)
+		r := doc.Post("/incidents", bad)
 		wantStatus(t, r, http.StatusUnprocessableEntity, "step 1 with a bad date")
 		if n := count(); n != 0 {
 			t.Errorf("%d records created by an invalid first step", n)
@@ -312,7 +238,7 @@ func TestHTTPInvalidStepChangesNothing(t *testing.T) {
 			"future date":         with(in.step1, "date", time.Now().AddDate(0, 1, 0).Format("2006-01-02")),
 		}
 		for name, f := range cases {
-			r := doc.post(base+"/edit", f)
+			r := doc.Post(base+"/edit", f)
 			wantStatus(t, r, http.StatusUnprocessableEntity, name)
 			for k, vs := range f {
 				if k == "step" || k == "go" || k == "violence" || k == "consent_scope" || k == "asylum" || k == "interpreter" ||
@@ -378,7 +304,7 @@ func TestHTTPAutosaveKeepsStoredValues(t *testing.T) {
 		// Step 1: a valid change is kept, invalid fields keep what was stored.
 		f := with(in.step1, "type", "violence", "country", "GR", "date", "32/13/2026", "place", strings.Repeat("x", 2001),
 			"adm1", strings.Repeat("y", 201), "position", "by the big tree")
-		out := decodeAutosave(t, doc.post(path, f))
+		out := decodeAutosave(t, doc.Post(path, f))
 		for _, field := range []string{"date", "place", "adm1", "position"} {
 			if out.Errors[field] == "" {
 				t.Errorf("step 1: no error reported for %s", field)
@@ -408,7 +334,7 @@ func TestHTTPAutosaveKeepsStoredValues(t *testing.T) {
 		}
 
 		// Step 2: an unreadable count keeps the stored count.
-		out = decodeAutosave(t, doc.post(path, with(in.step2, "dead", "abc", "survivors", "11", "source_quality", "x")))
+		out = decodeAutosave(t, doc.Post(path, with(in.step2, "dead", "abc", "survivors", "11", "source_quality", "x")))
 		if out.Errors["dead"] == "" || len(out.Errors) != 1 {
 			t.Errorf("step 2 errors: %v", out.Errors)
 		}
@@ -423,7 +349,7 @@ func TestHTTPAutosaveKeepsStoredValues(t *testing.T) {
 		// Step 3: a narrative over the limit keeps the stored narrative;
 		// the pseudonym typed beside it is saved.
 		newPseud := secret("pseud2")
-		out = decodeAutosave(t, doc.post(path, with(in.step3, "narrative", strings.Repeat("n", 100001), "pseudonym", newPseud,
+		out = decodeAutosave(t, doc.Post(path, with(in.step3, "narrative", strings.Repeat("n", 100001), "pseudonym", newPseud,
 			"taken_on", "not a date")))
 		if out.Errors["narrative"] == "" || out.Errors["taken_on"] == "" {
 			t.Errorf("step 3 errors: %v", out.Errors)
@@ -444,7 +370,7 @@ func TestHTTPAutosaveKeepsStoredValues(t *testing.T) {
 		}
 
 		// Step 4: an invalid quality keeps the stored quality.
-		out = decodeAutosave(t, doc.post(path, with(in.step4, "source_quality", "9", "tags", "desert")))
+		out = decodeAutosave(t, doc.Post(path, with(in.step4, "source_quality", "9", "tags", "desert")))
 		if out.Errors["source_quality"] == "" {
 			t.Errorf("step 4 errors: %v", out.Errors)
 		}
@@ -457,7 +383,7 @@ func TestHTTPAutosaveKeepsStoredValues(t *testing.T) {
 		}
 
 		// The first autosave of a new form creates the draft.
-		out = decodeAutosave(t, doc.post("/incidents/autosave", form("step", "1", "country", "IT", "date", "")))
+		out = decodeAutosave(t, doc.Post("/incidents/autosave", form("step", "1", "country", "IT", "date", "")))
 		nid, err := strconv.ParseInt(out.ID, 10, 64)
 		if err != nil {
 			t.Fatalf("new draft id %q", out.ID)
@@ -490,75 +416,75 @@ func TestHTTPDraftsSubmitReview(t *testing.T) {
 		page := "/incidents/" + itoa(id)
 
 		// The draft is its author's only.
-		r := doc.get("/incidents/drafts")
+		r := doc.Get("/incidents/drafts")
 		wantStatus(t, r, http.StatusOK, "drafts")
 		if !strings.Contains(r.Body, ref) || !strings.Contains(r.Body, page+"/edit") {
 			t.Errorf("the author's drafts list lacks the draft")
 		}
 		for _, c := range []*client{doc2, rev, coord} {
-			if r := c.get("/incidents/drafts"); strings.Contains(r.Body, ref) {
-				t.Errorf("%s's drafts list shows someone else's draft", c.user.Login)
+			if r := c.Get("/incidents/drafts"); strings.Contains(r.Body, ref) {
+				t.Errorf("%s's drafts list shows someone else's draft", c.User.Login)
 			}
-			if r := c.get("/incidents"); strings.Contains(r.Body, ref) {
-				t.Errorf("%s's list shows someone else's draft", c.user.Login)
+			if r := c.Get("/incidents"); strings.Contains(r.Body, ref) {
+				t.Errorf("%s's list shows someone else's draft", c.User.Login)
 			}
-			wantStatus(t, c.get(page), http.StatusNotFound, c.user.Login+" opening a draft")
-			wantStatus(t, c.post(page+"/submit", url.Values{}), http.StatusNotFound, c.user.Login+" submitting a draft")
+			wantStatus(t, c.Get(page), http.StatusNotFound, c.User.Login+" opening a draft")
+			wantStatus(t, c.Post(page+"/submit", url.Values{}), http.StatusNotFound, c.User.Login+" submitting a draft")
 		}
-		if r := doc.get("/incidents"); strings.Contains(r.Body, ref) {
+		if r := doc.Get("/incidents"); strings.Contains(r.Body, ref) {
 			t.Errorf("the submitted list shows a draft")
 		}
-		wantStatus(t, viewer.get("/incidents/drafts"), http.StatusForbidden, "viewer's drafts")
+		wantStatus(t, viewer.Get("/incidents/drafts"), http.StatusForbidden, "viewer's drafts")
 
 		// A draft without type and date cannot be submitted.
-		out := decodeAutosave(t, doc.post("/incidents/autosave", form("step", "1", "country", "GR")))
+		out := decodeAutosave(t, doc.Post("/incidents/autosave", form("step", "1", "country", "GR")))
 		bare, _ := strconv.ParseInt(out.ID, 10, 64)
-		r = doc.post("/incidents/"+out.ID+"/submit", url.Values{})
+		r = doc.Post("/incidents/"+out.ID+"/submit", url.Values{})
 		wantStatus(t, r, http.StatusUnprocessableEntity, "submitting without type")
 		if !strings.Contains(r.Body, htmlEscape(e.Web.I18n.Localizer("en").T("incident.missing_type"))) {
 			t.Errorf("the refusal does not say what is missing")
 		}
-		decodeAutosave(t, doc.post("/incidents/"+out.ID+"/autosave", form("step", "1", "country", "GR", "type", "death")))
-		wantStatus(t, doc.post("/incidents/"+out.ID+"/submit", url.Values{}), http.StatusUnprocessableEntity, "submitting without date")
+		decodeAutosave(t, doc.Post("/incidents/"+out.ID+"/autosave", form("step", "1", "country", "GR", "type", "death")))
+		wantStatus(t, doc.Post("/incidents/"+out.ID+"/submit", url.Values{}), http.StatusUnprocessableEntity, "submitting without date")
 		if g := e.get(t, p.doc, bare); g.Status != incident.StatusDraft {
 			t.Errorf("an incomplete draft was submitted")
 		}
-		decodeAutosave(t, doc.post("/incidents/"+out.ID+"/autosave", form("step", "1", "country", "GR", "type", "death", "date", "2026-10")))
-		wantRedirect(t, doc.post("/incidents/"+out.ID+"/submit", url.Values{}), "/incidents/"+out.ID, "submitting a complete draft")
+		decodeAutosave(t, doc.Post("/incidents/"+out.ID+"/autosave", form("step", "1", "country", "GR", "type", "death", "date", "2026-10")))
+		wantRedirect(t, doc.Post("/incidents/"+out.ID+"/submit", url.Values{}), "/incidents/"+out.ID, "submitting a complete draft")
 
 		// Submitting the walked record.
-		wantRedirect(t, doc.post(page+"/submit", url.Values{}), page, "submit")
+		wantRedirect(t, doc.Post(page+"/submit", url.Values{}), page, "submit")
 		if g := e.get(t, p.doc, id); g.Status != incident.StatusSubmitted {
 			t.Fatalf("status after submit: %q", g.Status)
 		}
-		wantStatus(t, doc.post(page+"/submit", url.Values{}), http.StatusForbidden, "submitting twice")
+		wantStatus(t, doc.Post(page+"/submit", url.Values{}), http.StatusForbidden, "submitting twice")
 
 		// Now the documenter may no longer change it.
 		before := e.get(t, p.doc, id)
-		wantStatus(t, doc.get(page+"/edit"), http.StatusForbidden, "edit form of a submitted record")
-		wantStatus(t, doc.post(page+"/edit", with(in.step4, "sources", "changed")), http.StatusForbidden, "edit of a submitted record")
-		wantStatus(t, doc.post(page+"/autosave", with(in.step4, "sources", "changed")), http.StatusForbidden, "autosave of a submitted record")
-		wantStatus(t, doc.upload(page+"/evidence", "x.txt", []byte("late evidence"), http.Header{"Sec-Fetch-Site": {"same-origin"}}),
+		wantStatus(t, doc.Get(page+"/edit"), http.StatusForbidden, "edit form of a submitted record")
+		wantStatus(t, doc.Post(page+"/edit", with(in.step4, "sources", "changed")), http.StatusForbidden, "edit of a submitted record")
+		wantStatus(t, doc.Post(page+"/autosave", with(in.step4, "sources", "changed")), http.StatusForbidden, "autosave of a submitted record")
+		wantStatus(t, doc.Upload(page+"/evidence", "x.txt", []byte("late evidence"), http.Header{"Sec-Fetch-Site": {"same-origin"}}),
 			http.StatusForbidden, "evidence on a submitted record")
 		if d := diffFields("", before, e.get(t, p.doc, id)); len(d) > 0 {
 			t.Errorf("refused edits changed %v", d)
 		}
-		if r := doc.get(page); strings.Contains(r.Body, page+"/edit") {
+		if r := doc.Get(page); strings.Contains(r.Body, page+"/edit") {
 			t.Errorf("the submitted record's page offers its documenter an edit link")
 		}
 
 		// Only reviewers set the verification.
-		wantStatus(t, doc.post(page+"/verify", form("level", "verified")), http.StatusForbidden, "documenter verifying")
-		wantStatus(t, viewer.post(page+"/verify", form("level", "verified")), http.StatusForbidden, "viewer verifying")
-		wantStatus(t, rev.post(page+"/verify", form("level", "certain")), http.StatusUnprocessableEntity, "unknown level")
+		wantStatus(t, doc.Post(page+"/verify", form("level", "verified")), http.StatusForbidden, "documenter verifying")
+		wantStatus(t, viewer.Post(page+"/verify", form("level", "verified")), http.StatusForbidden, "viewer verifying")
+		wantStatus(t, rev.Post(page+"/verify", form("level", "certain")), http.StatusUnprocessableEntity, "unknown level")
 		if g := e.get(t, p.doc, id); g.Verification != incident.Unverified {
 			t.Errorf("refused verifications changed the level to %q", g.Verification)
 		}
-		r = rev.get(page)
+		r = rev.Get(page)
 		if !strings.Contains(r.Body, `action="`+page+`/verify"`) {
 			t.Errorf("the reviewer is not offered the review form")
 		}
-		wantRedirect(t, rev.post(page+"/verify", form("level", "corroborated")), page, "reviewer verifying")
+		wantRedirect(t, rev.Post(page+"/verify", form("level", "corroborated")), page, "reviewer verifying")
 		g := e.get(t, p.doc, id)
 		if g.Verification != incident.Corroborated || g.VerifiedBy != p.reviewerA.ID || g.VerifiedAt.IsZero() {
 			t.Errorf("verification not recorded: %q by %d", g.Verification, g.VerifiedBy)
@@ -567,21 +493,21 @@ func TestHTTPDraftsSubmitReview(t *testing.T) {
 			t.Errorf("%d verify entries", n)
 		}
 		// The reviewer sees the record's history; the viewer does not.
-		if r := rev.get(page); !strings.Contains(r.Body, `id="history"`) {
+		if r := rev.Get(page); !strings.Contains(r.Body, `id="history"`) {
 			t.Errorf("the reviewer's page lacks the history")
 		}
-		if r := viewer.get(page); strings.Contains(r.Body, `id="history"`) || strings.Contains(r.Body, page+"/verify") {
+		if r := viewer.Get(page); strings.Contains(r.Body, `id="history"`) || strings.Contains(r.Body, page+"/verify") {
 			t.Errorf("the viewer's page shows the history or the review form")
 		}
 		// A reviewer may correct a submitted record.
-		wantRedirect(t, rev.post(page+"/edit", with(in.step4, "tags", "corrected")), page, "reviewer's correction")
+		wantRedirect(t, rev.Post(page+"/edit", with(in.step4, "tags", "corrected")), page, "reviewer's correction")
 		if g := e.get(t, p.doc, id); len(g.Tags) != 1 || g.Tags[0] != "corrected" || g.Sources != in.sec.Sources {
 			t.Errorf("the reviewer's correction was not saved")
 		}
 		// Deleting is for coordinators.
-		wantStatus(t, rev.post(page+"/delete", url.Values{}), http.StatusForbidden, "reviewer deleting")
-		wantRedirect(t, coord.post(page+"/delete", url.Values{}), "/incidents", "coordinator deleting")
-		wantStatus(t, doc.get(page), http.StatusNotFound, "deleted record")
+		wantStatus(t, rev.Post(page+"/delete", url.Values{}), http.StatusForbidden, "reviewer deleting")
+		wantRedirect(t, coord.Post(page+"/delete", url.Values{}), "/incidents", "coordinator deleting")
+		wantStatus(t, doc.Get(page), http.StatusNotFound, "deleted record")
 		e.verifyAudit(t)
 	})
 }
@@ -597,16 +523,16 @@ func TestHTTPViewerNeverSeesSensitiveFields(t *testing.T) {
 		id := in.walk(t, doc)
 		page := "/incidents/" + itoa(id)
 		// Viewers cannot start records.
-		wantStatus(t, viewer.get("/incidents/new"), http.StatusForbidden, "viewer's new form")
-		wantStatus(t, viewer.post("/incidents", in.step1), http.StatusForbidden, "viewer creating")
-		wantStatus(t, viewer.post("/incidents/autosave", in.step1), http.StatusForbidden, "viewer autosaving")
+		wantStatus(t, viewer.Get("/incidents/new"), http.StatusForbidden, "viewer's new form")
+		wantStatus(t, viewer.Post("/incidents", in.step1), http.StatusForbidden, "viewer creating")
+		wantStatus(t, viewer.Post("/incidents/autosave", in.step1), http.StatusForbidden, "viewer autosaving")
 		// Not even a draft's existence shows.
-		wantStatus(t, viewer.get(page), http.StatusNotFound, "viewer opening a draft")
-		wantRedirect(t, doc.post(page+"/submit", url.Values{}), page, "submit")
+		wantStatus(t, viewer.Get(page), http.StatusNotFound, "viewer opening a draft")
+		wantRedirect(t, doc.Post(page+"/submit", url.Values{}), page, "submit")
 
 		reads := e.auditCount(t, "incident", id, "read", p.viewerA.ID)
 		ref := e.get(t, p.doc, id).Ref
-		r := viewer.get(page)
+		r := viewer.Get(page)
 		wantStatus(t, r, http.StatusOK, "viewer's page")
 		if !strings.Contains(r.Body, ref) || !strings.Contains(r.Body, "Karlovac") || !strings.Contains(r.Body, "white van") {
 			t.Errorf("the viewer's page lacks the record's clear fields")
@@ -618,16 +544,16 @@ func TestHTTPViewerNeverSeesSensitiveFields(t *testing.T) {
 			t.Errorf("the viewer's page has the narrative, place or map")
 		}
 		pages := map[string]*response{"record": r}
-		pages["list"] = viewer.get("/incidents")
-		pages["list searching the narrative"] = viewer.get("/incidents?q=" + url.QueryEscape(strings.ToLower(in.sec.Narrative)))
-		pages["list searching the river"] = viewer.get("/incidents?q=river")
-		pages["edit form"] = viewer.get(page + "/edit")
-		pages["edit step 3"] = viewer.get(page + "/edit?step=3")
-		pages["autosave"] = viewer.post(page+"/autosave", in.step3)
-		pages["save"] = viewer.post(page+"/edit", in.step3)
-		pages["evidence"] = viewer.upload(page+"/evidence", "x.txt", []byte("x"), http.Header{"Sec-Fetch-Site": {"same-origin"}})
-		pages["verify"] = viewer.post(page+"/verify", form("level", "verified"))
-		pages["other team's record"] = other.get(page)
+		pages["list"] = viewer.Get("/incidents")
+		pages["list searching the narrative"] = viewer.Get("/incidents?q=" + url.QueryEscape(strings.ToLower(in.sec.Narrative)))
+		pages["list searching the river"] = viewer.Get("/incidents?q=river")
+		pages["edit form"] = viewer.Get(page + "/edit")
+		pages["edit step 3"] = viewer.Get(page + "/edit?step=3")
+		pages["autosave"] = viewer.Post(page+"/autosave", in.step3)
+		pages["save"] = viewer.Post(page+"/edit", in.step3)
+		pages["evidence"] = viewer.Upload(page+"/evidence", "x.txt", []byte("x"), http.Header{"Sec-Fetch-Site": {"same-origin"}})
+		pages["verify"] = viewer.Post(page+"/verify", form("level", "verified"))
+		pages["other team's record"] = other.Get(page)
 		for what, r := range pages {
 			mustNotHold(t, "viewer's "+what, r.Body, in.sensitive()...)
 			mustNotHold(t, "viewer's "+what+" headers", fmt.Sprint(r.Header), in.sensitive()...)
@@ -665,7 +591,7 @@ func TestHTTPEvidenceUpload(t *testing.T) {
 		in := newIntake(p.teamA)
 		id := in.walk(t, doc)
 		page := "/incidents/" + itoa(id)
-		r := doc.get(page + "/edit?step=4")
+		r := doc.Get(page + "/edit?step=4")
 		wantStatus(t, r, http.StatusOK, "step 4")
 		m := uploadAction.FindStringSubmatch(r.Body)
 		if m == nil {
@@ -674,11 +600,11 @@ func TestHTTPEvidenceUpload(t *testing.T) {
 		action := strings.ReplaceAll(m[1], "&amp;", "&")
 		content := []byte("Statement scanned at the shelter.\n")
 		// From the page, as a current browser sends it.
-		r = doc.upload(action, "statement.txt", content, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+		r = doc.Upload(action, "statement.txt", content, http.Header{"Sec-Fetch-Site": {"same-origin"}})
 		wantRedirect(t, r, page+"/edit?step=4", "upload")
 		// An old browser, without Sec-Fetch-Site: the token in the URL
 		// is what lets it through.
-		r = doc.upload(action, "photo.txt", []byte("second file"), http.Header{"Accept": {"application/json"}})
+		r = doc.Upload(action, "photo.txt", []byte("second file"), http.Header{"Accept": {"application/json"}})
 		wantStatus(t, r, http.StatusOK, "upload with the token only")
 		var up struct{ ID, SHA256 string }
 		if err := json.Unmarshal([]byte(r.Body), &up); err != nil {
@@ -688,20 +614,20 @@ func TestHTTPEvidenceUpload(t *testing.T) {
 			t.Errorf("upload reply's hash is not the file's")
 		}
 		// Without either, it is refused.
-		wantStatus(t, doc.upload(page+"/evidence", "forged.txt", []byte("forged"), nil), http.StatusForbidden, "upload without token")
-		wantStatus(t, doc.upload(page+"/evidence?csrf=wrong", "forged.txt", []byte("forged"), nil), http.StatusForbidden, "upload with a wrong token")
+		wantStatus(t, doc.Upload(page+"/evidence", "forged.txt", []byte("forged"), nil), http.StatusForbidden, "upload without token")
+		wantStatus(t, doc.Upload(page+"/evidence?csrf=wrong", "forged.txt", []byte("forged"), nil), http.StatusForbidden, "upload with a wrong token")
 		// Someone else cannot attach to this draft.
-		wantStatus(t, doc2.upload(page+"/evidence", "x.txt", []byte("x"), http.Header{"Sec-Fetch-Site": {"same-origin"}}),
+		wantStatus(t, doc2.Upload(page+"/evidence", "x.txt", []byte("x"), http.Header{"Sec-Fetch-Site": {"same-origin"}}),
 			http.StatusNotFound, "upload to someone else's draft")
 		// Empty or missing files are refused with the form shown again.
-		wantStatus(t, doc.upload(action, "empty.txt", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}}),
+		wantStatus(t, doc.Upload(action, "empty.txt", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}}),
 			http.StatusUnprocessableEntity, "empty file")
 
 		got := e.get(t, p.doc, id)
 		if len(got.Evidence) != 2 {
 			t.Fatalf("%d files attached, want 2", len(got.Evidence))
 		}
-		r = doc.get(page)
+		r = doc.Get(page)
 		links := evidenceLink.FindAllStringSubmatch(r.Body, -1)
 		var linked []string
 		for _, l := range links {
@@ -713,7 +639,7 @@ func TestHTTPEvidenceUpload(t *testing.T) {
 			}
 		}
 		// The link leads to the file.
-		r = doc.get("/evidence/" + up.ID)
+		r = doc.Get("/evidence/" + up.ID)
 		wantStatus(t, r, http.StatusOK, "evidence page")
 		if n := e.auditCount(t, "incident", id, "update", p.doc.ID); n < 2 {
 			t.Errorf("attaching was not audited (%d updates)", n)
@@ -737,21 +663,21 @@ func TestHTTPListDateRangeInclusive(t *testing.T) {
 		after := mk(time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), incident.PrecisionDay)
 		month := mk(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), incident.PrecisionMonth)
 		c := e.signedIn(t, srv, p.viewerA)
-		r := c.get("/incidents?from=2026-03-05&to=2026-03-05")
+		r := c.Get("/incidents?from=2026-03-05&to=2026-03-05")
 		wantStatus(t, r, http.StatusOK, "one day")
 		for ref, want := range map[string]bool{early: true, late: true, before: false, after: false, month: false} {
 			if strings.Contains(r.Body, ref) != want {
 				t.Errorf("from = to = 5 March: %s listed %v, want %v", ref, !want, want)
 			}
 		}
-		r = c.get("/incidents?from=2026-03-01&to=2026-03-31")
+		r = c.Get("/incidents?from=2026-03-01&to=2026-03-31")
 		for _, ref := range []string{early, late, before, after, month} {
 			if !strings.Contains(r.Body, ref) {
 				t.Errorf("March: %s not listed", ref)
 			}
 		}
 		// A bad date is reported, not ignored.
-		r = c.get("/incidents?from=05.03.2026")
+		r = c.Get("/incidents?from=05.03.2026")
 		wantStatus(t, r, http.StatusUnprocessableEntity, "bad from date")
 		if !strings.Contains(r.Body, `aria-invalid="true"`) || strings.Contains(r.Body, early) {
 			t.Errorf("a bad date was ignored instead of reported")
@@ -771,7 +697,7 @@ func TestHTTPListPageBudget(t *testing.T) {
 		c := e.signedIn(t, srv, rev)
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/incidents", nil)
 		req.Header.Set("Accept-Encoding", "gzip")
-		r := c.do(req)
+		r := c.Do(req)
 		wantStatus(t, r, http.StatusOK, "list")
 		if r.Header.Get("Content-Encoding") != "gzip" {
 			t.Fatalf("list not compressed: %q", r.Header.Get("Content-Encoding"))
@@ -795,7 +721,7 @@ func TestHTTPListPageBudget(t *testing.T) {
 			t.Errorf("no link to the second page")
 		}
 		t.Logf("list page: %d bytes compressed, %d uncompressed", len(r.Body), len(html))
-		r = c.get("/incidents?page=2")
+		r = c.Get("/incidents?page=2")
 		if rows := strings.Count(r.Body, `<tr>`) - 1; rows != 10 {
 			t.Errorf("%d rows on page 2, want 10", rows)
 		}

@@ -27,13 +27,13 @@ func TestHTTPSearchStaysOutOfAddresses(t *testing.T) {
 		}
 		rev := e.signedIn(t, srv, p.reviewerA)
 
-		r := rev.post("/incidents/find", url.Values{"q": {name}, "country": {"HR"}, "type": {""}})
+		r := rev.Post("/incidents/find", url.Values{"q": {name}, "country": {"HR"}, "type": {""}})
 		wantStatus(t, r, http.StatusSeeOther, "posting the search")
-		loc := r.location()
+		loc := r.Location()
 		if strings.Contains(strings.ToLower(loc), strings.ToLower(name)) || !strings.Contains(loc, "qs=") || !strings.Contains(loc, "country=HR") {
 			t.Fatalf("the search redirects to %q: want the filters and a sealed qs, without the words", loc)
 		}
-		page := rev.get(loc)
+		page := rev.Get(loc)
 		wantStatus(t, page, http.StatusOK, "the sealed search link")
 		if !strings.Contains(page.Body, `value="`+name+`"`) {
 			t.Error("the search box does not show the words searched")
@@ -57,28 +57,28 @@ func TestHTTPSearchStaysOutOfAddresses(t *testing.T) {
 		if strings.Contains(page.Body, `type="hidden" name="q"`) || !strings.Contains(page.Body, `type="hidden" name="qs"`) {
 			t.Error("the export form carries the search in clear, or not at all")
 		}
-		if p2 := rev.get(next); p2.StatusCode != http.StatusOK || !strings.Contains(p2.Body, name) {
+		if p2 := rev.Get(next); p2.StatusCode != http.StatusOK || !strings.Contains(p2.Body, name) {
 			t.Errorf("page 2 of the sealed search: %d", p2.StatusCode)
 		}
 		// The export form's link exports the same records.
 		qs, _ := url.ParseQuery(loc[strings.IndexByte(loc, '?')+1:])
-		csv := rev.get("/incidents/export.csv?qs=" + url.QueryEscape(qs.Get("qs")))
+		csv := rev.Get("/incidents/export.csv?qs=" + url.QueryEscape(qs.Get("qs")))
 		if lines := strings.Count(strings.TrimSpace(csv.Body), "\n"); csv.StatusCode != http.StatusOK || lines != 55 {
 			t.Errorf("export of the sealed search: %d with %d rows, want 55", csv.StatusCode, lines)
 		}
 		// Someone else given the link learns nothing from it.
 		other := e.signedIn(t, srv, p.coord)
-		o := other.get(loc)
+		o := other.Get(loc)
 		wantStatus(t, o, http.StatusUnprocessableEntity, "another person's search link")
 		mustNotHold(t, "another person's search link", o.Body, name)
 		if !strings.Contains(o.Body, htmlEscape(e.Web.I18n.Localizer("en").T("incident.search_link"))) {
 			t.Error("another person's search link is not explained")
 		}
 		// A damaged link is refused the same way.
-		bad := rev.get("/incidents?qs=AAAA" + qs.Get("qs")[4:])
+		bad := rev.Get("/incidents?qs=AAAA" + qs.Get("qs")[4:])
 		wantStatus(t, bad, http.StatusUnprocessableEntity, "a damaged search link")
 		// A typed ?q= address still works, and its pager seals the words.
-		typed := rev.get("/incidents?q=" + name)
+		typed := rev.Get("/incidents?q=" + name)
 		wantStatus(t, typed, http.StatusOK, "a typed q address")
 		if strings.Contains(typed.Body, "page=2&amp;q=") || strings.Contains(typed.Body, "q="+name+"&amp;") {
 			t.Error("the pager of a typed ?q= address carries the words")

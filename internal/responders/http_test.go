@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,13 +28,6 @@ type fixture struct {
 	store *responders.Store
 	srv   *httptest.Server
 	hc    *http.Client
-}
-
-func engines() []string {
-	if os.Getenv(storetest.Env) != "" {
-		return []string{"sqlite", "postgres"}
-	}
-	return []string{"sqlite"}
 }
 
 func newFixture(t *testing.T, engine string, role auth.Role, lang string) *fixture {
@@ -107,7 +99,7 @@ func (f *fixture) do(t *testing.T, method, path string, form url.Values) resp {
 const canary = "CANARY-91b2"
 
 func TestHTTPResponderLifecycle(t *testing.T) {
-	for _, engine := range engines() {
+	for _, engine := range apptest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			f := newFixture(t, engine, auth.Coordinator, "en")
 			r := f.do(t, "GET", "/responders", nil)
@@ -189,7 +181,7 @@ func TestHTTPResponderLifecycle(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestHTTPTemplateEditAndPreview(t *testing.T) {
-	for _, engine := range engines() {
+	for _, engine := range apptest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			f := newFixture(t, engine, auth.Coordinator, "es")
 			r := f.do(t, "GET", "/responders/templates", nil)
