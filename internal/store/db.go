@@ -121,13 +121,8 @@ type Tx struct {
 	tx      *sql.Tx
 	rebind  func(string) string
 	stmts   *stmtCache
-	missed  []cachedQuery // to prepare once the transaction is over
+	missed  map[string]int // query -> arguments, to prepare once the transaction is over
 	after   []func()
-}
-
-type cachedQuery struct {
-	query string
-	nargs int
 }
 
 // AfterCommit runs fn once the transaction has committed, and never if it
@@ -169,7 +164,10 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 func (t *Tx) stmt(ctx context.Context, query string, nargs int) *sql.Stmt {
 	s, missing := t.stmts.lookup(query, nargs)
 	if missing {
-		t.missed = append(t.missed, cachedQuery{query, nargs})
+		if t.missed == nil {
+			t.missed = map[string]int{}
+		}
+		t.missed[query] = nargs
 	}
 	if s == nil {
 		return nil
@@ -179,8 +177,8 @@ func (t *Tx) stmt(ctx context.Context, query string, nargs int) *sql.Stmt {
 
 // prepareMissed caches the statements a finished transaction ran uncached.
 func (t *Tx) prepareMissed(ctx context.Context) {
-	for _, m := range t.missed {
-		t.stmts.get(ctx, m.query, m.nargs)
+	for q, n := range t.missed {
+		t.stmts.get(ctx, q, n)
 	}
 	t.missed = nil
 }
