@@ -41,19 +41,19 @@ func scanDelivery(sc interface{ Scan(...any) error }) (*delivery, error) {
 // language and send it. It runs outside any transaction (network I/O)
 // and is retried; the outcome is written afterwards, in a short one.
 func (s *Service) Deliver(ctx context.Context, a DeliverArgs, final bool) error {
-	sent, err := s.deliver(ctx, a, final)
-	if err != nil || sent == nil {
+	x, err := s.deliver(ctx, a, final)
+	if err != nil || x == nil {
 		return err
 	}
-	return s.record(ctx, func(tx *store.Tx) error { return sent(ctx, tx) })
+	return s.record(ctx, func(tx *store.Tx) error { return s.commitSent(ctx, tx, []any{x}) })
 }
 
-// deliver sends a delivery and returns what records its success (nil if
-// there is nothing to record), for the caller to commit: the job queue
-// commits it with the job's done mark (RegisterJobs), so a sent delivery
-// costs no transaction of its own. Failures are recorded here.
-func (s *Service) deliver(ctx context.Context, a DeliverArgs, final bool) (func(context.Context, *store.Tx) error, error) {
-	d, err := scanDelivery(s.DB.QueryRow(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`, a.Delivery))
+// deliver sends a delivery and returns its success (nil if there is
+// nothing to record), for the caller to commit with commitSent: the job
+// queue commits it with the job's done mark (RegisterJobs), so a sent
+// delivery costs no transaction of its own. Failures are recorded here.
+func (s *Service) deliver(ctx context.Context, a DeliverArgs, final bool) (*sent, error) {
+	d, err := s.loadDelivery(ctx, a.Delivery)
 	if errors.Is(err, ErrNoToken) {
 		return nil, permanent{errors.New("alerting: delivery gone")}
 	}
@@ -81,35 +81,12 @@ func (s *Service) deliver(ctx context.Context, a DeliverArgs, final bool) (func(
 		}
 		return nil, err
 	}
-	sentAt := s.opts.Now().Unix()
-	return func(ctx context.Context, tx *store.Tx) error { return s.recordSent(ctx, tx, d, note, sentAt) }, nil
-}
-
-// recordSent writes a delivery's success, unless it was acknowledged
-// meanwhile.
-func (s *Service) recordSent(ctx context.Context, tx *store.Tx, d *delivery, note string, at int64) error {
-	res, err := tx.Exec(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ?
-		WHERE id = ? AND status IN (?, ?)`, StatusSent, at, note, d.ID, StatusPending, StatusFailed)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // acknowledged meanwhile: keep that
-	}
-	if d.Batch != 0 {
-		if note != "" {
-			if err := s.noteOutcome(ctx, tx, d, StatusSent, note); err != nil {
-				return err
-			}
-		}
-		return s.settleBatch(ctx, tx, d.Batch)
-	}
-	return s.Cases.SetEventStatus(ctx, tx, d.Event, StatusSent, note)
+	return &sent{d: d, note: note, at: s.opts.Now().Unix()}, nil
 }
 
 // compose builds the message of a delivery.
 func (s *Service) compose(ctx context.Context, d *delivery) (Message, error) {
-	c, err := s.cachedCase(ctx, d.Case)
+	data, err := s.caseData(ctx, d.Case, d.Stage)
 	if errors.Is(err, ErrNoCase) {
 		return Message{}, permanent{errors.New("case gone")}
 	}
@@ -137,7 +114,7 @@ func (s *Service) compose(ctx context.Context, d *delivery) (Message, error) {
 		return Message{}, err // sealed: retry once unsealed
 	}
 	tmpl := s.templateFor(ctx, d)
-	data := s.templateData(c, d.Stage, string(token))
+	data.AckURL = s.ackURL(d.Stage, string(token))
 	if d.Stage == StageBroadcast {
 		var lat, lon, km float64
 		var exp int64
@@ -148,7 +125,7 @@ func (s *Service) compose(ctx context.Context, d *delivery) (Message, error) {
 		data.Area = fmt.Sprintf("%.0f km ~ %.2f, %.2f", km, lat, lon)
 		data.Expires = time.Unix(exp, 0).UTC().Format("2006-01-02 15:04 UTC")
 	}
-	r, err := s.Responders.Render(ctx, tmpl, resp.Languages, ch.Channel, data)
+	r, err := s.render(ctx, tmpl, resp.Languages, ch.Channel, data, s.ackURL(d.Stage, placeholderToken))
 	if err != nil {
 		return Message{}, permanent{errors.New("template does not render")}
 	}
@@ -181,9 +158,16 @@ func AckPath(stage, token string) string {
 	return "/ack/" + token
 }
 
-func (s *Service) templateData(c *Case, stage, token string) TemplateData {
+// ackURL is the link of a delivery's token.
+func (s *Service) ackURL(stage, token string) string {
+	return strings.TrimSuffix(s.opts.BaseURL, "/") + AckPath(stage, token)
+}
+
+// templateData is what a case gives a message template at stage; compose
+// adds each delivery's ack link.
+func (s *Service) templateData(c *Case, stage string) TemplateData {
 	d := TemplateData{Ref: c.Ref, Kind: c.Kind, Phase: c.Phase, Condition: c.Condition, CallerPhone: c.Phone,
-		Notes: c.Notes, Instance: s.opts.Instance, AckURL: strings.TrimSuffix(s.opts.BaseURL, "/") + AckPath(stage, token)}
+		Notes: c.Notes, Instance: s.opts.Instance}
 	if c.Position != nil {
 		p := *c.Position
 		if stage == StageBroadcast {

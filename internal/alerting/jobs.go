@@ -31,18 +31,22 @@ func (qs QueueScheduler) Cancel(ctx context.Context, tx *store.Tx, key string) (
 // escalations are database effects committed with the job (exactly once).
 func (s *Service) RegisterJobs(q *jobs.Queue) {
 	// A sent delivery's status is committed with the job's done mark, in
-	// the queue's group commit: one transaction for many deliveries.
-	q.HandleCommit(JobDeliver, func(ctx context.Context, j *jobs.Job) (jobs.TxFunc, error) {
+	// the queue's group commit: one transaction, and one UPDATE, for many
+	// deliveries; the rows of a claimed batch are read in one query.
+	q.HandleGroup(JobDeliver, s.prepareDeliveries, func(ctx context.Context, j *jobs.Job) (any, error) {
 		var a DeliverArgs
 		if err := json.Unmarshal(j.Args, &a); err != nil {
 			return nil, jobs.Permanent(err)
 		}
-		sent, err := s.deliver(ctx, a, j.Final)
+		x, err := s.deliver(ctx, a, j.Final)
 		if IsPermanent(err) {
 			return nil, jobs.Permanent(err)
 		}
-		return jobs.TxFunc(sent), err
-	})
+		if x == nil {
+			return nil, err // a nil *sent must not become a non-nil result
+		}
+		return x, err
+	}, s.commitSent)
 	q.HandleTx(JobEscalate, func(ctx context.Context, tx *store.Tx, j *jobs.Job) error {
 		var a EscalateArgs
 		if err := json.Unmarshal(j.Args, &a); err != nil {

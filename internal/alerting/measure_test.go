@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,7 +22,27 @@ import (
 	"github.com/faro-project/faro/internal/responders"
 )
 
-var fanout = flag.Int("fanout", 0, "TestMeasureFanout: number of webhook responders (0: skip)")
+var (
+	fanout        = flag.Int("fanout", 0, "TestMeasureFanout: number of webhook responders (0: skip)")
+	fanoutProfile = flag.String("fanoutprofile", "", "TestMeasureFanout: directory for CPU profiles of each timed phase (faro-DB.prof, bare-DB.prof)")
+)
+
+// phaseProfile starts a CPU profile of one timed phase when -fanoutprofile
+// is set, and returns what stops it.
+func phaseProfile(t *testing.T, name string) func() {
+	if *fanoutProfile == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(*fanoutProfile, name+".prof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
 
 // TestMeasureFanout measures one alert to -fanout webhook responders on
 // loopback: time from opening the case until the last delivery arrives,
@@ -59,11 +82,14 @@ func TestMeasureFanout(t *testing.T) {
 		t.Logf("setup: %d responders in %v", n, time.Since(start).Round(time.Millisecond))
 		runWorkers(t, a)
 
+		db := filepath.Base(t.Name())
+		stop := phaseProfile(t, "faro-"+db)
 		t0 := time.Now()
 		c := openSeaCase(t, a, "+8821600000000")
 		dispatched := time.Since(t0)
 		<-done
 		faro := time.Since(t0)
+		stop()
 		ds, _ := a.Alerts.Deliveries(ctx, c.ID)
 		if len(ds) != n {
 			t.Errorf("%d deliveries, want %d", len(ds), n)
@@ -76,6 +102,7 @@ func TestMeasureFanout(t *testing.T) {
 		body := []byte(`{"event":"faro.alert","template":"distress","ref":"` + c.Ref + `","kind":"sea","phase":"distress",` +
 			`"position":"35.56890, 12.60120","people_on_board":"47","lang":"en","text":"MAYDAY relay: 47 people, position 35.56890, 12.60120","ack_url":"https://faro.test/ack/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}`)
 		client := &http.Client{Timeout: notify.DefaultTimeout}
+		stop = phaseProfile(t, "bare-"+db)
 		t1 := time.Now()
 		work := make(chan int)
 		var wg sync.WaitGroup
@@ -102,6 +129,7 @@ func TestMeasureFanout(t *testing.T) {
 		wg.Wait()
 		<-done
 		bare := time.Since(t1)
+		stop()
 		t.Logf("fan-out to %d webhooks: faro %v (dispatch transaction %v), bare loop %v, ratio %.1f×",
 			n, faro.Round(time.Millisecond), dispatched.Round(time.Millisecond), bare.Round(time.Millisecond), float64(faro)/float64(bare))
 	})

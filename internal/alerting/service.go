@@ -60,6 +60,8 @@ type Service struct {
 	// responders and rules cache what a fan-out's deliveries share.
 	responders responderCache
 	rules      ruleTemplates
+	prefetch   prefetchCache
+	renders    renderCache
 }
 
 // New returns the alerting service.

@@ -22,10 +22,14 @@
 //     (a delivery's status): the effect commits in the transaction that
 //     marks the job done, fenced like a TxHandler's, so it happens once
 //     per successful attempt that still holds the claim.
-//   - Throughput: claims take many jobs at a time (up to 8 × Concurrency
-//     wait, claimed, for a free worker) and finished Handler and
-//     CommitHandler jobs are marked done by group commit (one transaction
-//     for every job that finished while the previous one ran). The worker
+//   - Throughput: claims take many jobs at a time (up to 32 × Concurrency
+//     wait, claimed, for a free worker) and finished Handler,
+//     CommitHandler and GroupHandler jobs are marked done by group commit
+//     (one transaction for every job that finished while the previous one
+//     ran, or within a few milliseconds when busy). A GroupHandler kind
+//     may also read what a claimed batch needs in one query (its
+//     GroupPrepare) and record a group's results in one call (its
+//     GroupCommit). The worker
 //     does not wait for that commit; until it lands the job is still
 //     running under its lease, so a crash meanwhile runs it again.
 //   - On PostgreSQL several processes may run queues on one database:

@@ -49,6 +49,9 @@ func (q *Queue) EnqueueMany(ctx context.Context, tx *store.Tx, kind string, args
 	if !o.RunAt.IsZero() {
 		runAt = o.RunAt.UnixMilli()
 	}
+	if q.db.Dialect == store.SQLite {
+		return q.enqueueManyJSON(ctx, tx, kind, raws, maxAttempts, runAt, now)
+	}
 	ids := make([]int64, 0, len(args))
 	for start := 0; start < len(raws); start += enqueueChunk {
 		chunk := raws[start:min(start+enqueueChunk, len(raws))]
@@ -88,6 +91,46 @@ func (q *Queue) EnqueueMany(ctx context.Context, tx *store.Tx, kind string, args
 		slices.Sort(got)
 		ids = append(ids, got...)
 	}
+	if runAt <= now && len(ids) > 0 {
+		tx.AfterCommit(q.Wake)
+	}
+	return ids, nil
+}
+
+// enqueueManyJSON is EnqueueMany on SQLite: every job in one INSERT whose
+// rows come from one JSON parameter (json_each), so the statement's text
+// is the same every time, prepared once, instead of a new statement of
+// thousands of parameters for SQLite to parse and plan per chunk.
+func (q *Queue) enqueueManyJSON(ctx context.Context, tx *store.Tx, kind string, raws []string, maxAttempts int, runAt, now int64) ([]int64, error) {
+	list, err := json.Marshal(raws)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadArgs, err)
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO jobs (kind, args, key, state, attempt, max_attempts, run_at, locked_until, last_error, created_at, finished_at)
+		SELECT ?, value, NULL, 'pending', 0, ?, ?, 0, '', ?, 0 FROM json_each(?) ORDER BY key RETURNING id`,
+		kind, maxAttempts, runAt, now, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+	}
+	ids := make([]int64, 0, len(raws))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+	}
+	if len(ids) != len(raws) {
+		return nil, fmt.Errorf("jobs: enqueue %s: %d of %d rows", kind, len(ids), len(raws))
+	}
+	// Ids grow with insertion order (json_each walks the array in order),
+	// but RETURNING's own order is not promised: sort to match args.
+	slices.Sort(ids)
 	if runAt <= now && len(ids) > 0 {
 		tx.AfterCommit(q.Wake)
 	}

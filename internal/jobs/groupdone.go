@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/faro-project/faro/internal/store"
 )
@@ -23,9 +25,16 @@ import (
 // maxDoneGroup bounds one group's transaction.
 const maxDoneGroup = 512
 
+// doneLinger is how long a busy group waits for more jobs to finish
+// before it commits. The jobs stay running under their leases meanwhile
+// (a crash runs them again, as it does while any commit is pending).
+const doneLinger = 10 * time.Millisecond
+
 type doneReq struct {
 	j      *Job
 	effect TxFunc // a CommitHandler's, or nil
+	result any    // a GroupHandler's, or nil
+	commit GroupCommit
 }
 
 type doneGroup struct {
@@ -36,13 +45,13 @@ type doneGroup struct {
 
 // markDone queues j (with effect, if any) for the next group commit. It
 // blocks only while a full group is already waiting.
-func (q *Queue) markDone(j *Job, effect TxFunc) {
+func (q *Queue) markDone(r *doneReq) {
 	q.done.once.Do(func() {
 		q.done.reqs = make(chan *doneReq, maxDoneGroup)
 		go q.commitDone()
 	})
 	q.done.pending.Add(1)
-	q.done.reqs <- &doneReq{j: j, effect: effect}
+	q.done.reqs <- r
 }
 
 // commitDone runs for the queue's lifetime: it has nothing to do while no
@@ -58,6 +67,21 @@ func (q *Queue) commitDone() {
 			default:
 				break drain
 			}
+		}
+		if len(group) > 1 {
+			// Busy (a fan-out): wait a little for more, so that a commit,
+			// and its fsync, serves many jobs. Nobody waits for it.
+			linger := time.NewTimer(doneLinger)
+		fill:
+			for len(group) < maxDoneGroup {
+				select {
+				case r := <-q.done.reqs:
+					group = append(group, r)
+				case <-linger.C:
+					break fill
+				}
+			}
+			linger.Stop()
 		}
 		ns, err := q.commitGroup(group)
 		if err != nil && len(group) > 1 {
@@ -94,39 +118,41 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
 	defer cancel()
 	now := nowMS()
-	// One fenced UPDATE for the group: each job is matched by id and
-	// attempt, and RETURNING says which were still ours.
-	var b strings.Builder
-	b.WriteString(`UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0 WHERE state = 'running' AND (`)
-	args := make([]any, 0, 1+2*len(group))
-	args = append(args, now)
-	for i, r := range group {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteString("(id = ? AND attempt = ?)")
-		args = append(args, r.j.ID, r.j.Attempt)
+	// One fenced UPDATE per attempt number in the group (usually one):
+	// each job is matched by id and attempt, and RETURNING says which were
+	// still ours. The ids go as one parameter, so the statement's text is
+	// the same for every group (prepared once).
+	byAttempt := map[int][]int64{}
+	for _, r := range group {
+		byAttempt[r.j.Attempt] = append(byAttempt[r.j.Attempt], r.j.ID)
 	}
-	b.WriteString(") RETURNING id")
+	list, _ := idList(q.db.Dialect, nil)
+	query := `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
+		WHERE state = 'running' AND attempt = ? AND id IN ` + list + ` RETURNING id`
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(ns)
-		rows, err := tx.Query(ctx, b.String(), args...)
-		if err != nil {
-			return err
-		}
 		ours := make(map[int64]bool, len(group))
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		for attempt, ids := range byAttempt {
+			_, arg := idList(q.db.Dialect, ids)
+			rows, err := tx.Query(ctx, query, now, attempt, arg)
+			if err != nil {
 				return err
 			}
-			ours[id] = true
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ours[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		var results map[string][]any
+		var commits map[string]GroupCommit
 		for i, r := range group {
 			if !ours[r.j.ID] {
 				continue
@@ -136,6 +162,18 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 				if err := callEffect(ctx, tx, r.effect); err != nil {
 					return err
 				}
+			}
+			if r.result != nil && r.commit != nil {
+				if results == nil {
+					results, commits = map[string][]any{}, map[string]GroupCommit{}
+				}
+				results[r.j.Kind] = append(results[r.j.Kind], r.result)
+				commits[r.j.Kind] = r.commit
+			}
+		}
+		for kind, rs := range results {
+			if err := callGroupCommit(ctx, tx, commits[kind], rs); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -149,4 +187,26 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 func callEffect(ctx context.Context, tx *store.Tx, f TxFunc) (err error) {
 	defer recoverTo(&err)
 	return f(ctx, tx)
+}
+
+// idList returns the SQL for "a list of ids given as one parameter", to
+// follow IN, and that parameter: a JSON array read by json_each on SQLite,
+// an array literal on PostgreSQL.
+func idList(d store.Dialect, ids []int64) (sql string, arg string) {
+	var b strings.Builder
+	open, close := "[", "]"
+	sql = `(SELECT value FROM json_each(?))`
+	if d == store.Postgres {
+		open, close = "{", "}"
+		sql = `(SELECT unnest(CAST(? AS bigint[])))`
+	}
+	b.WriteString(open)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteString(close)
+	return sql, b.String()
 }

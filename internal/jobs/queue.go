@@ -59,6 +59,7 @@ type Queue struct {
 	handlers map[string]Handler
 	txs      map[string]TxHandler
 	commits  map[string]CommitHandler
+	groups   map[string]*groupKind
 
 	done doneGroup // group commit of finished Handler jobs
 }
@@ -75,6 +76,7 @@ func New(db *store.DB, log *slog.Logger) *Queue {
 		handlers: map[string]Handler{},
 		txs:      map[string]TxHandler{},
 		commits:  map[string]CommitHandler{},
+		groups:   map[string]*groupKind{},
 	}
 }
 
@@ -167,6 +169,9 @@ func (q *Queue) mustBeNew(kind string) {
 		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
 	}
 	if _, ok := q.commits[kind]; ok {
+		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
+	}
+	if _, ok := q.groups[kind]; ok {
 		panic(fmt.Sprintf("jobs: handler for %q registered twice", kind))
 	}
 }

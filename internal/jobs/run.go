@@ -18,7 +18,7 @@ import (
 // interrupted that way is put back to run again at once. Register every
 // handler before Run; call Run once per Queue.
 //
-// Run claims ahead: up to 8 × Concurrency jobs (at most maxAhead) wait,
+// Run claims ahead: up to 32 × Concurrency jobs (at most maxAhead) wait,
 // claimed, for a free worker, so that workers need not wait for a claim
 // transaction and claims come in large batches (on SQLite every
 // transaction queues for the one writer and waits for its fsync, about
@@ -27,7 +27,7 @@ import (
 // starts if it has aged; jobs claimed ahead are given back when Run stops.
 // A kill -9 costs each of them one attempt, as it does a running job.
 // maxAhead bounds the jobs claimed ahead of a free worker.
-const maxAhead = 256
+const maxAhead = 1024
 
 func (q *Queue) Run(ctx context.Context) {
 	c := q.newClaimer()
@@ -37,14 +37,42 @@ func (q *Queue) Run(ctx context.Context) {
 		return
 	}
 	conc := q.concurrency()
-	room := conc + min(8*conc, maxAhead) // in flight plus claimed ahead
-	minBatch := room / 4                 // a busy queue claims no fewer at a time
+	room := conc + min(32*conc, maxAhead) // in flight plus claimed ahead
+	minBatch := room / 4                  // a busy queue claims no fewer at a time
 	var (
-		wg       sync.WaitGroup
-		inFlight int
-		ready    []*Job
-		freed    = make(chan struct{}, conc)
+		wg sync.WaitGroup
+		// outstanding counts the jobs claimed and not finished: waiting in
+		// work or running.
+		outstanding int
+		// Workers take claimed jobs from work themselves, so that one
+		// finishing starts the next at once, whatever this loop is doing.
+		work  = make(chan *Job, room)
+		freed = make(chan struct{}, room)
+		// Jobs a worker took after Run was told to stop: given back.
+		leftMu sync.Mutex
+		left   []*Job
+		// Claims run on their own goroutine, one at a time: a claim waits
+		// for the writer (and its fsync) while the workers go on with the
+		// jobs already claimed.
+		claimed  = make(chan claimResult, 1)
+		claiming bool
+		// newsWhileClaiming: a wake or poll came while a claim ran.
+		newsWhileClaiming bool
 	)
+	for range conc {
+		wg.Go(func() {
+			for j := range work {
+				if ctx.Err() != nil {
+					leftMu.Lock()
+					left = append(left, j)
+					leftMu.Unlock()
+					continue
+				}
+				q.work(ctx, j)
+				freed <- struct{}{}
+			}
+		})
+	}
 	poll := time.NewTicker(q.poll())
 	defer poll.Stop()
 	sweep := time.NewTicker(q.lease())
@@ -54,52 +82,72 @@ func (q *Queue) Run(ctx context.Context) {
 	// due; a worker finishing is then a reason to look again.
 	claimNow, moreDue := true, false
 	for {
-		for inFlight < conc && len(ready) > 0 && ctx.Err() == nil {
-			j := ready[0]
-			ready = ready[1:]
-			inFlight++
-			wg.Go(func() {
-				q.work(ctx, j)
-				freed <- struct{}{}
-			})
-		}
-		want := room - inFlight - len(ready)
-		if claimNow && ctx.Err() == nil && want > 0 && (inFlight+len(ready) == 0 || want >= max(minBatch, 1) || !moreDue) {
-			js, err := c.claim(ctx, q, want)
-			if err != nil && ctx.Err() == nil {
-				q.log.Warn("claim jobs", "err", scrub(err.Error()))
-			}
-			ready = append(ready, js...)
-			moreDue = err == nil && len(js) == want
-			if len(js) > 0 && inFlight < conc {
-				continue // start them
-			}
+		want := room - outstanding
+		if !claiming && claimNow && ctx.Err() == nil && want > 0 && (outstanding == 0 || want >= max(minBatch, 1) || !moreDue) {
+			claiming = true
+			go func() {
+				js, err := c.claim(ctx, q, want)
+				q.prepareClaimed(ctx, js)
+				claimed <- claimResult{js: js, err: err, want: want}
+			}()
 		}
 		claimNow = true
 		select {
 		case <-ctx.Done():
-			q.giveBack(ready)
-			wg.Wait()
+			var back []*Job
+			if claiming {
+				back = (<-claimed).js
+			}
+			close(work)
+			wg.Wait() // the workers finish their jobs and leave the rest
+			q.giveBack(append(back, left...))
 			q.done.pending.Wait()
 			return
+		case r := <-claimed:
+			claiming = false
+			if r.err != nil && ctx.Err() == nil {
+				q.log.Warn("claim jobs", "err", scrub(r.err.Error()))
+			}
+			for _, j := range r.js {
+				work <- j // never blocks: outstanding + len(r.js) <= room
+			}
+			outstanding += len(r.js)
+			moreDue = r.err == nil && len(r.js) == r.want
+			// Nothing found: wait for news (a wake, the poll, a worker
+			// finishing with more due) before looking again, unless some
+			// came while the claim ran (it may have looked too early).
+			claimNow = len(r.js) > 0 || newsWhileClaiming
+			newsWhileClaiming = false
 		case <-q.wake:
+			if claiming {
+				newsWhileClaiming = true
+			}
 		case <-poll.C:
+			if claiming {
+				newsWhileClaiming = true
+			}
 		case <-sweep.C:
 			q.sweep(ctx)
 		case <-freed:
-			inFlight--
+			outstanding--
 		drain:
 			for {
 				select {
 				case <-freed:
-					inFlight--
+					outstanding--
 				default:
 					break drain
 				}
 			}
-			claimNow = moreDue || len(ready) > 0
+			claimNow = moreDue || len(work) > 0
 		}
 	}
+}
+
+type claimResult struct {
+	js   []*Job
+	err  error
+	want int
 }
 
 // giveBack returns jobs claimed ahead that never started, uncounted and
@@ -150,6 +198,9 @@ func (q *Queue) newClaimer() *claimer {
 		kinds = append(kinds, k)
 	}
 	for k := range q.commits {
+		kinds = append(kinds, k)
+	}
+	for k := range q.groups {
 		kinds = append(kinds, k)
 	}
 	if len(kinds) == 0 {

@@ -34,11 +34,13 @@ func scanJob(rows *sql.Rows) (*Job, error) {
 // work runs one claimed attempt and records its outcome.
 func (q *Queue) work(ctx context.Context, j *Job) {
 	q.mu.Lock()
-	h, th, ch := q.handlers[j.Kind], q.txs[j.Kind], q.commits[j.Kind]
+	h, th, ch, g := q.handlers[j.Kind], q.txs[j.Kind], q.commits[j.Kind], q.groups[j.Kind]
 	q.mu.Unlock()
 	switch {
 	case th != nil:
 		q.workTx(ctx, j, th)
+	case g != nil:
+		q.workGroup(ctx, j, g)
 	case ch != nil:
 		q.workHandler(ctx, j, ch)
 	default:
@@ -51,8 +53,33 @@ func (q *Queue) work(ctx context.Context, j *Job) {
 // meanwhile; if it is lost (another worker took the job over), h's ctx is
 // cancelled and nothing is recorded.
 func (q *Queue) workHandler(ctx context.Context, j *Job, h CommitHandler) {
+	var effect TxFunc
+	if q.runLeased(ctx, j, func(hctx context.Context) (err error) {
+		effect, err = callHandler(hctx, j, h)
+		return err
+	}) {
+		q.finishOK(&doneReq{j: j, effect: effect})
+	}
+}
+
+// workGroup runs a HandleGroup job as workHandler does; its result goes
+// to the group commit for its kind's GroupCommit.
+func (q *Queue) workGroup(ctx context.Context, j *Job, g *groupKind) {
+	var result any
+	if q.runLeased(ctx, j, func(hctx context.Context) (err error) {
+		defer recoverTo(&err)
+		result, err = g.handle(hctx, j)
+		return err
+	}) {
+		q.finishOK(&doneReq{j: j, result: result, commit: g.commit})
+	}
+}
+
+// runLeased runs h with the job's lease kept, records a failure, and
+// reports whether h succeeded with the lease still ours.
+func (q *Queue) runLeased(ctx context.Context, j *Job, h func(context.Context) error) bool {
 	if !q.renewAged(ctx, j) {
-		return
+		return false
 	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -62,18 +89,18 @@ func (q *Queue) workHandler(ctx context.Context, j *Job, h CommitHandler) {
 		defer close(done)
 		q.keepLease(hctx, j, stop, cancel)
 	}()
-	effect, err := callHandler(hctx, j, h)
+	err := h(hctx)
 	close(stop)
 	<-done
 	if errors.Is(context.Cause(hctx), errLeaseLost) {
 		q.log.Warn("job lease lost while running; another worker has it", "kind", j.Kind, "job", j.ID, "attempt", j.Attempt)
-		return
+		return false
 	}
 	if err == nil {
-		q.finishOK(j, effect)
-		return
+		return true
 	}
 	q.finishErr(ctx, j, err)
+	return false
 }
 
 // renewAged extends the lease of a job that waited, claimed ahead, for a
@@ -175,8 +202,8 @@ func recoverTo(err *error) {
 // waits for the writer. Until it commits the job is still running with
 // its lease, so a crash meanwhile runs it again (at least once); Run
 // waits for pending commits before it returns.
-func (q *Queue) finishOK(j *Job, effect TxFunc) {
-	q.markDone(j, effect)
+func (q *Queue) finishOK(r *doneReq) {
+	q.markDone(r)
 }
 
 // finishErr records a failed attempt: retry after backoff, or failed for
