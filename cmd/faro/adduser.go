@@ -53,7 +53,7 @@ func runAddUser(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	log := newLogger(stderr, &f.logLevel)
+	log := commandLogger(stderr)
 	a, err := app.New(ctx, f.appConfig(log))
 	if err != nil {
 		return err

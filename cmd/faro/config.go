@@ -86,6 +86,15 @@ func (l *levelFlag) Set(s string) error {
 	return l.UnmarshalText([]byte(s))
 }
 
+// commandLogger is the log of a one-shot command (import, token, keys,
+// verify, adduser): the command prints its own report, so its log holds
+// only warnings and errors, not the server's progress lines.
+func commandLogger(w io.Writer) *slog.Logger {
+	var l levelFlag
+	l.LevelVar.Set(slog.LevelWarn)
+	return newLogger(w, &l)
+}
+
 func newLogger(w io.Writer, level *levelFlag) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: &level.LevelVar}))
 }

@@ -63,7 +63,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer closeIn()
 
-	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
+	a, err := app.New(ctx, f.appConfig(commandLogger(stderr)))
 	if err != nil {
 		return err
 	}

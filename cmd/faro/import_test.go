@@ -34,6 +34,10 @@ func TestImportCommand(t *testing.T) {
 		!strings.Contains(out, "layout:           2019") || !strings.Contains(out, "IOM Missing Migrants Project, CC BY 4.0") {
 		t.Fatalf("import: code %d\n%s\n%s", code, out, errOut)
 	}
+	// The report is the output; the server's progress lines are not.
+	if strings.Contains(errOut, `"level":"INFO"`) {
+		t.Errorf("import logged progress lines among its report:\n%s", errOut)
+	}
 	code, out, _ = runCLI(t, "import", "--data", dir, "--unseal-file", pass, "mmp", path)
 	if code != 0 || !strings.Contains(out, "unchanged:      5987") || !strings.Contains(out, "created:        0") {
 		t.Fatalf("second import: code %d\n%s", code, out)

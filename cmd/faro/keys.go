@@ -133,7 +133,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if n != 0 && (k < 2 || k > n || n > 255) {
 		return fmt.Errorf("need 2 ≤ --threshold ≤ --shares ≤ 255, got threshold %d of %d shares", k, n)
 	}
-	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
+	a, err := app.New(ctx, f.appConfig(commandLogger(stderr)))
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ Run "faro token <subcommand> --help" for the flags.
 // tokenApp opens the instance; changes are audited, and the audit log is
 // signed with a key only an unsealed instance holds.
 func tokenApp(ctx context.Context, f *serveFlags, us *unsealFlags, stderr io.Writer, unseal bool) (*app.App, error) {
-	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
+	a, err := app.New(ctx, f.appConfig(commandLogger(stderr)))
 	if err != nil {
 		return nil, err
 	}

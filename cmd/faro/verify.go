@@ -29,7 +29,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args, "database"); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
+	a, err := app.New(ctx, f.appConfig(commandLogger(stderr)))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func runRotateKeys(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if (newShares == 0) != (newThreshold == 0) || (newShares != 0 && newPassFile != "") {
 		return errors.New("give --new-shares with --new-threshold, or --new-passphrase-file, not both")
 	}
-	a, err := app.New(ctx, f.appConfig(newLogger(stderr, &f.logLevel)))
+	a, err := app.New(ctx, f.appConfig(commandLogger(stderr)))
 	if err != nil {
 		return err
 	}
