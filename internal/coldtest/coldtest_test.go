@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -202,6 +203,7 @@ func (p *planter) plantEverything() {
 	p.secondFactor()
 	p.evidence()
 	p.incidents()
+	p.apiIncident()
 	p.responders() // before the case desk: its rule alerts of the distress case
 	p.caseDesk()
 	p.publication()
@@ -473,6 +475,56 @@ func (p *planter) incidents() {
 	}
 	rev.get("/incidents?q="+url.QueryEscape(p.cs.New("search term: GET /incidents?q="))).want(t, http.StatusOK, "incident search")
 	rev.get("/incidents?q=towed").want(t, http.StatusOK, "incident search for a word of the narrative")
+}
+
+var newTokenRe = regexp.MustCompile(`id="new-token">([^<]+)<`)
+
+// apiIncident plants canaries through the JSON API: a documenter makes a
+// token on the account page and records an incident with its testimony,
+// as a field program would; a reviewer searches the list through its
+// posted form (the words go into a sealed link, never into an address).
+func (p *planter) apiIncident() {
+	t := p.t
+	if p.incidentType == "" {
+		return
+	}
+	m, rev := p.members[3], p.members[0].c
+	r := m.c.post("/account/tokens", url.Values{"name": {"field app"}, "role": {"documenter"}, "password": {m.pw}}).
+		want(t, http.StatusOK, "create an API token")
+	tm := newTokenRe.FindStringSubmatch(r.body)
+	if tm == nil {
+		t.Error("the account page shows no new token: the API canaries are not planted")
+		return
+	}
+	token := strings.TrimSpace(tm[1])
+	p.sc.secret("API token of "+m.login, token)
+	app := p.newClient() // a field program: a token, no cookies
+	api := func(path string, body map[string]any) map[string]any {
+		b, _ := json.Marshal(body)
+		r := app.do(http.MethodPost, path, bytes.NewReader(b), http.Header{"Authorization": {"Bearer " + token},
+			"Content-Type": {"application/json"}}).want(t, http.StatusCreated, "POST "+path)
+		var out map[string]any
+		if err := json.Unmarshal([]byte(r.body), &out); err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		return out
+	}
+	place := "Olive grove behind " + p.cs.New("API incident: place")
+	inc := api("/api/incidents", map[string]any{"type": p.incidentType, "date": "2026-03-04", "country": "GR",
+		"place": place, "sources": "Call; " + p.cs.New("API incident: sources"),
+		"position": map[string]any{"lat": 41.123456, "lon": 26.654321}})
+	id, _ := inc["id"].(float64)
+	api(fmt.Sprintf("/api/incidents/%d/testimonies", int64(id)), map[string]any{"language": "en",
+		"narrative": "We crossed at night. " + p.cs.New("API testimony: narrative"), "pseudonym": p.cs.New("API testimony: pseudonym"),
+		"witness_contact": "+30 " + p.cs.New("API testimony: witness contact"), "taken_on": "2026-03-05",
+		"consent_scope": "partners", "consent_date": "2026-03-05", "consent_how": "oral"})
+	// Positive control: the author reads the record back.
+	if page := m.c.get(fmt.Sprintf("/incidents/%d", int64(id))).want(t, http.StatusOK, "API incident page").body; !strings.Contains(page, place) {
+		t.Error("the API incident's page does not show its place: the canary was not planted")
+	}
+	r = rev.post("/incidents/find", url.Values{"q": {p.cs.New("search term: the list's posted search form")}}).
+		want(t, http.StatusSeeOther, "posted list search")
+	rev.get(r.loc).want(t, http.StatusOK, "sealed search link")
 }
 
 type uploadExtras struct {
