@@ -1,12 +1,16 @@
 package publish
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/faro-project/faro/internal/i18n"
 	"github.com/faro-project/faro/internal/web"
 )
 
@@ -74,12 +78,41 @@ func (d *Data) serveFile(f dataFile) http.HandlerFunc {
 	}
 }
 
+// dictionary answers the data dictionary in the reader's language (the
+// account's or the language cookie's choice, else Accept-Language, as
+// every page; see web.Server.loadSession). The text is small, so it is
+// rendered before the headers: its ETag is a hash of the language and
+// the text itself, so that it differs per language (a cache holding the
+// English copy never answers 304 to an Arabic reader) and changes with
+// the settings and with a new translation, but not with the dataset.
 func (d *Data) dictionary(w http.ResponseWriter, r *http.Request) {
-	if !d.validators(w, r, "inline; filename=\"dictionary.txt\"") {
+	l := web.L(r)
+	lang := i18n.Fallback
+	if l != nil {
+		lang = l.Lang
+	}
+	var body bytes.Buffer
+	if err := WriteDictionary(&body, d.cfg, l); err != nil {
+		d.log.Error("data dictionary", "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	WriteDictionary(w, d.cfg)
+	sum := sha256.Sum256(append([]byte(lang+"\x00"), body.Bytes()...))
+	etag := `W/"dict-` + lang + "-" + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	filename := "dictionary.txt"
+	if lang != i18n.Fallback {
+		filename = "dictionary." + lang + ".txt"
+	}
+	h := w.Header()
+	// Set before the validators answer: a 304 carries them too.
+	h.Set("Content-Language", lang)
+	h.Add("Vary", "Accept-Language")
+	h.Add("Vary", "Cookie") // the language cookie, or the account's language
+	if !publicValidators(w, r, etag, "inline; filename=\""+filename+"\"") {
+		return
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(body.Bytes())
 }
 
 // validators sets the caching headers of public data and answers a
@@ -96,7 +129,13 @@ func (d *Data) validators(w http.ResponseWriter, r *http.Request, disposition st
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return false
 	}
-	etag := `W/"` + v + "-" + d.cfg.fingerprint() + `"`
+	return publicValidators(w, r, `W/"`+v+"-"+d.cfg.fingerprint()+`"`, disposition)
+}
+
+// publicValidators sets the caching headers of one public data response
+// with its ETag, and answers 304 when the request names that ETag; it
+// returns false when it did.
+func publicValidators(w http.ResponseWriter, r *http.Request, etag, disposition string) bool {
 	h := w.Header()
 	h.Del("Set-Cookie")
 	h.Set("Cache-Control", "public, max-age=300")

@@ -64,7 +64,7 @@ func TestCSVHeaderGolden(t *testing.T) {
 
 func TestDictionaryGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteDictionary(&b, ptCfg()); err != nil {
+	if err := WriteDictionary(&b, ptCfg(), nil); err != nil {
 		t.Fatal(err)
 	}
 	ptGolden(t, "publish_dictionary.golden", b.Bytes())
