@@ -149,11 +149,27 @@ func (s *Service) targets(ctx context.Context, tx *store.Tx, c *Case, stage stri
 		return nil, nil, nil
 	}
 	gen := s.generation() // before the read: a change meanwhile invalidates it
-	all, err := s.Responders.List(ctx)
+	named := 0
+	for _, r := range matched {
+		named += len(r.Responders)
+	}
+	var all []Responder
+	lite := false
+	if dl, ok := s.Responders.(dispatchLister); ok && stage != StageVerify && named > eachOnTimeline && s.fillResponders(gen) {
+		// A large dispatch: choosing needs no name, home or address, and
+		// the decrypted list for the sends is read meanwhile, on its own
+		// goroutine (fillResponders), while this transaction inserts.
+		all, err = dl.ListForDispatch(ctx)
+		lite = true
+	} else {
+		all, err = s.Responders.List(ctx)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	s.remember(gen, all)
+	if !lite {
+		s.remember(gen, all)
+	}
 	byID := make(map[int64]*Responder, len(all))
 	for i := range all {
 		byID[all[i].ID] = &all[i]
@@ -171,6 +187,31 @@ func (s *Service) targets(ctx context.Context, tx *store.Tx, c *Case, stage stri
 			}
 			seen[id] = true
 			out = append(out, target{rule: r, resp: resp})
+		}
+	}
+	if lite {
+		n := 0
+		for _, t := range out {
+			n += len(t.resp.Channels)
+		}
+		if n <= eachOnTimeline {
+			// Few deliveries after all (most paused): each gets its own
+			// timeline entry, which names its responder.
+			if all, err = s.Responders.List(ctx); err != nil {
+				return nil, nil, err
+			}
+			s.remember(gen, all)
+			full := make(map[int64]*Responder, len(all))
+			for i := range all {
+				full[all[i].ID] = &all[i]
+			}
+			kept := out[:0]
+			for _, t := range out {
+				if resp := full[t.resp.ID]; resp != nil && resp.Active {
+					kept = append(kept, target{rule: t.rule, resp: resp})
+				}
+			}
+			out = kept
 		}
 	}
 	return out, matched, nil

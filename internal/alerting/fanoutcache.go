@@ -31,6 +31,55 @@ type responderCache struct {
 	gen uint64
 	at  time.Time
 	m   map[int64]*Responder
+	// filling is closed when the list being read by fillResponders is in
+	// m (nil: none is being read).
+	filling chan struct{}
+	fillGen uint64 // the generation being read into m
+}
+
+// dispatchLister is a Responders that can list without decrypting: ids,
+// kinds, activity, and channel ids and kinds only.
+type dispatchLister interface {
+	ListForDispatch(ctx context.Context) ([]Responder, error)
+}
+
+// fillResponders starts reading and decrypting every responder into the
+// fan-out cache on its own goroutine, unless the cache already holds a
+// fresh list of generation gen or one is being read; a job asking for a
+// responder meanwhile waits for it (responder). It reports false, having
+// started nothing, when the Responders has no Generation (never cached) or
+// a read of an older generation is still running: the caller then lists
+// and decrypts itself, as before.
+func (s *Service) fillResponders(gen uint64) bool {
+	if _, ok := s.Responders.(generational); !ok {
+		return false
+	}
+	c := &s.responders
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.filling != nil {
+		// Reading already; of an older generation, it will not serve.
+		return c.fillGen == gen
+	}
+	if c.m != nil && c.gen == gen && time.Since(c.at) < responderTTL/2 {
+		return true
+	}
+	done := make(chan struct{})
+	c.filling, c.fillGen = done, gen
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			c.filling = nil
+			c.mu.Unlock()
+			close(done)
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if all, err := s.Responders.List(ctx); err == nil {
+			s.remember(gen, all)
+		}
+	}()
+	return true
 }
 
 type ruleTemplates struct {
@@ -61,6 +110,15 @@ func (s *Service) responder(ctx context.Context, id int64) (*Responder, error) {
 	if g, ok := s.Responders.(generational); ok {
 		c := &s.responders
 		c.mu.Lock()
+		if filling := c.filling; filling != nil {
+			c.mu.Unlock()
+			select {
+			case <-filling:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			c.mu.Lock()
+		}
 		r := c.m[id]
 		fresh := r != nil && c.gen == g.Generation() && time.Since(c.at) < responderTTL
 		c.mu.Unlock()

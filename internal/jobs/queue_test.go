@@ -283,7 +283,7 @@ func TestLeaseExpiryReclaims(t *testing.T) {
 		dead.Handle("deliver", func(ctx context.Context, j *Job) error { return nil })
 		id := enqueue(t, db, dead, "deliver", nil, Options{})
 		claimedAt := time.Now() // the lease counts from before the claim
-		js, err := dead.newClaimer().claim(context.Background(), dead, 10)
+		js, err := dead.newClaimer().claim(context.Background(), dead, 10, false)
 		if err != nil || len(js) != 1 || js[0].ID != id {
 			t.Fatalf("claim: %v %v", js, err)
 		}
@@ -316,7 +316,7 @@ func TestLeaseExpiryOnLastAttemptFails(t *testing.T) {
 		dead.Lease = 100 * time.Millisecond
 		dead.Handle("deliver", func(ctx context.Context, j *Job) error { return nil })
 		id := enqueue(t, db, dead, "deliver", nil, Options{MaxAttempts: 1})
-		if js, err := dead.newClaimer().claim(context.Background(), dead, 10); err != nil || len(js) != 1 {
+		if js, err := dead.newClaimer().claim(context.Background(), dead, 10, false); err != nil || len(js) != 1 {
 			t.Fatalf("claim: %v %v", js, err)
 		}
 		time.Sleep(150 * time.Millisecond)

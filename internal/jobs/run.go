@@ -85,8 +85,9 @@ func (q *Queue) Run(ctx context.Context) {
 		want := room - outstanding
 		if !claiming && claimNow && ctx.Err() == nil && want > 0 && (outstanding == 0 || want >= max(minBatch, 1) || !moreDue) {
 			claiming = true
+			full := moreDue
 			go func() {
-				js, err := c.claim(ctx, q, want)
+				js, err := c.claim(ctx, q, want, full)
 				q.prepareClaimed(ctx, js)
 				claimed <- claimResult{js: js, err: err, want: want}
 			}()
@@ -183,9 +184,20 @@ type claimer struct {
 	// every due job for every claim, which made a fan-out of 10,000
 	// quadratic. Exhausted ones are failed by sweep.
 	lease, due string
-	peek       string // is any job due? A read, so an idle queue takes no write lock
+	peek       string // how many jobs due, pending and expired (0 or 1 each)? A read, so an idle queue takes no write lock
 	kinds      []any
+	// hints, on PostgreSQL, is run first in the claim's transaction: see
+	// claimHints.
+	hints string
 }
+
+// claimHints makes PostgreSQL walk jobs_due (or jobs_lease) in order and
+// stop at the limit, for this transaction only. Jobs enqueued by a
+// fan-out are claimed before autovacuum has analysed them: the planner
+// then expects one due row and collects and sorts every due job (a bitmap
+// scan of all 10,000) for every claim, about 3-5 ms of server time each;
+// the index walk takes well under 1 ms.
+const claimHints = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`
 
 func (q *Queue) newClaimer() *claimer {
 	q.mu.Lock()
@@ -214,7 +226,10 @@ func (q *Queue) newClaimer() *claimer {
 	in := `kind IN (` + strings.Repeat("?, ", len(kinds)-1) + `?)`
 	expired := `FROM jobs WHERE ` + in + ` AND state = 'running' AND locked_until <= ? AND attempt < max_attempts`
 	pending := `FROM jobs WHERE ` + in + ` AND state = 'pending' AND run_at <= ?`
-	c.peek = `SELECT (SELECT COUNT(*) FROM (SELECT 1 ` + pending + ` LIMIT 1) AS p) + (SELECT COUNT(*) FROM (SELECT 1 ` + expired + ` LIMIT 1) AS e)`
+	c.peek = `SELECT (SELECT COUNT(*) FROM (SELECT 1 ` + pending + ` LIMIT 1) AS p), (SELECT COUNT(*) FROM (SELECT 1 ` + expired + ` LIMIT 1) AS e)`
+	if q.db.Dialect == store.Postgres {
+		c.hints = claimHints
+	}
 	claim := func(pick string) string {
 		where := `id IN (` + pick + `)`
 		if q.db.Dialect == store.Postgres {
@@ -233,18 +248,36 @@ func (q *Queue) newClaimer() *claimer {
 }
 
 // claim moves up to n due jobs to running with a fresh lease, in one
-// short write transaction, and returns them by id.
-func (c *claimer) claim(ctx context.Context, q *Queue, n int) ([]*Job, error) {
+// short write transaction, and returns them by id. busy says the last
+// claim got all it asked for: more are surely due, and the peek (a round
+// trip, and on PostgreSQL a scan of the due jobs' index) is skipped.
+func (c *claimer) claim(ctx context.Context, q *Queue, n int, busy bool) ([]*Job, error) {
 	now := nowMS()
-	var due int
-	peekArgs := append(append(append(append([]any{}, c.kinds...), now), c.kinds...), now)
-	if err := q.db.QueryRow(ctx, c.peek, peekArgs...).Scan(&due); err != nil || due == 0 {
-		return nil, err
+	pending, expired := 1, 1
+	if !busy {
+		peekArgs := append(append(append(append([]any{}, c.kinds...), now), c.kinds...), now)
+		if err := q.db.QueryRow(ctx, c.peek, peekArgs...).Scan(&pending, &expired); err != nil || pending+expired == 0 {
+			return nil, err
+		}
+	}
+	// Only the statements the peek found work for (one round trip less
+	// when no lease expired); both when the peek was skipped, lease first.
+	var queries []string
+	if expired > 0 {
+		queries = append(queries, c.lease)
+	}
+	if pending > 0 {
+		queries = append(queries, c.due)
 	}
 	var js []*Job
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		js = js[:0]
-		for _, query := range []string{c.lease, c.due} {
+		if c.hints != "" {
+			if _, err := tx.Exec(ctx, c.hints); err != nil {
+				return err
+			}
+		}
+		for _, query := range queries {
 			if len(js) >= n {
 				break
 			}

@@ -338,3 +338,49 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 			RecordType: "responder", RecordID: strconv.FormatInt(id, 10)})
 	})
 }
+
+// ListForDispatch lists every responder with only what choosing the
+// recipients of an alert needs — id, kind, active, and each channel's id
+// and kind — and decrypts nothing: Name, Notes and Home are empty, and so
+// are each channel's Address and Secret. A fan-out to thousands would
+// otherwise decrypt every name, note, home, address and secret inside the
+// case's opening transaction (about 50 ms for 10,000). Ordered by id.
+func (s *Store) ListForDispatch(ctx context.Context) ([]Responder, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, kind, active FROM responders ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Responder
+	byID := map[int64]int{}
+	for rows.Next() {
+		var r Responder
+		var active int
+		if err := rows.Scan(&r.ID, &r.Kind, &active); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.Active = active != 0
+		byID[r.ID] = len(out)
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	chans, err := s.DB.Query(ctx, `SELECT id, responder_id, channel FROM responder_channels ORDER BY responder_id, position`)
+	if err != nil {
+		return nil, err
+	}
+	defer chans.Close()
+	for chans.Next() {
+		var c Channel
+		var owner int64
+		if err := chans.Scan(&c.ID, &owner, &c.Channel); err != nil {
+			return nil, err
+		}
+		if i, ok := byID[owner]; ok {
+			out[i].Channels = append(out[i].Channels, c)
+		}
+	}
+	return out, chans.Err()
+}

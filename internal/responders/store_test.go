@@ -316,3 +316,48 @@ func TestSealedVault(t *testing.T) {
 		}
 	})
 }
+
+func TestListForDispatchDecryptsNothing(t *testing.T) {
+	storetest.Each(t, migrations.All(), func(t *testing.T, db *store.DB) {
+		s, ctx := newStore(t, db), context.Background()
+		a, b := sample(), sample()
+		b.Active = false
+		b.Channels = b.Channels[2:]
+		for _, r := range []*Responder{a, b} {
+			if err := s.Save(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ListForDispatch(ctx)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("list %d %v", len(got), err)
+		}
+		if got[0].ID > got[1].ID {
+			t.Error("not ordered by id")
+		}
+		if got[0].ID != a.ID { // ids are random
+			got[0], got[1] = got[1], got[0]
+		}
+		if got[0].ID != a.ID || got[1].ID != b.ID || !got[0].Active || got[1].Active || got[0].Kind != KindRescueCentre {
+			t.Error("ids, activity or kind differ")
+		}
+		if len(got[0].Channels) != 3 || len(got[1].Channels) != 1 {
+			t.Fatalf("channels %d, %d", len(got[0].Channels), len(got[1].Channels))
+		}
+		for i, c := range got[0].Channels {
+			if c.ID != a.Channels[i].ID || c.Channel != a.Channels[i].Channel {
+				t.Error("channel ids or kinds differ, or out of order")
+			}
+		}
+		for _, r := range got {
+			if r.Name != "" || r.Notes != "" || r.Home != nil {
+				t.Error("a field was decrypted")
+			}
+			for _, c := range r.Channels {
+				if c.Address != "" || c.Secret != nil {
+					t.Error("a channel was decrypted")
+				}
+			}
+		}
+	})
+}

@@ -55,6 +55,21 @@ func (a Responders) List(ctx context.Context) ([]alerting.Responder, error) {
 	return out, nil
 }
 
+// ListForDispatch lists every responder without decrypting anything: ids,
+// kinds, activity and channel ids and kinds only (see alerting's
+// dispatchLister).
+func (a Responders) ListForDispatch(ctx context.Context) ([]alerting.Responder, error) {
+	rs, err := a.S.ListForDispatch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerting.Responder, len(rs))
+	for i := range rs {
+		out[i] = toResponder(&rs[i])
+	}
+	return out, nil
+}
+
 // ByChannelAddress finds who owns a number.
 func (a Responders) ByChannelAddress(ctx context.Context, channel, address string) (*alerting.Responder, error) {
 	r, err := a.S.ByChannelAddress(ctx, channel, address)
