@@ -3,8 +3,6 @@ package alerting
 import (
 	"context"
 	"encoding/json"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,7 +45,7 @@ func (s *Service) prepareDeliveries(ctx context.Context, js []*jobs.Job) {
 	if len(ids) < 2 {
 		return
 	}
-	list, arg := idList(s.DB.Dialect, ids)
+	list, arg := store.IDList(s.DB.Dialect, ids)
 	rows, err := s.DB.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id IN `+list, arg)
 	if err != nil {
 		return // each job reads its own row
@@ -122,7 +120,7 @@ func (s *Service) commitSent(ctx context.Context, tx *store.Tx, results []any) e
 		}
 		byKey[k] = append(byKey[k], x)
 	}
-	list, _ := idList(tx.Dialect, nil)
+	list, _ := store.IDList(tx.Dialect, nil)
 	query := `UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ?
 		WHERE status IN (?, ?) AND id IN ` + list + ` RETURNING id`
 	var batches []int64
@@ -133,7 +131,7 @@ func (s *Service) commitSent(ctx context.Context, tx *store.Tx, results []any) e
 		for i, x := range xs {
 			ids[i] = x.d.ID
 		}
-		_, arg := idList(tx.Dialect, ids)
+		_, arg := store.IDList(tx.Dialect, ids)
 		rows, err := tx.Query(ctx, query, StatusSent, k.at, k.note, StatusPending, StatusFailed, arg)
 		if err != nil {
 			return err
@@ -179,27 +177,4 @@ func (s *Service) commitSent(ctx context.Context, tx *store.Tx, results []any) e
 		}
 	}
 	return nil
-}
-
-// idList returns the SQL for "a list of ids given as one parameter", to
-// follow IN, and that parameter: a JSON array read by json_each on SQLite,
-// an array literal on PostgreSQL. The statement's text does not depend on
-// the number of ids, so it is prepared once.
-func idList(d store.Dialect, ids []int64) (sql string, arg string) {
-	var b strings.Builder
-	open, close := "[", "]"
-	sql = `(SELECT value FROM json_each(?))`
-	if d == store.Postgres {
-		open, close = "{", "}"
-		sql = `(SELECT unnest(CAST(? AS bigint[])))`
-	}
-	b.WriteString(open)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	b.WriteString(close)
-	return sql, b.String()
 }

@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -126,14 +124,14 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 	for _, r := range group {
 		byAttempt[r.j.Attempt] = append(byAttempt[r.j.Attempt], r.j.ID)
 	}
-	list, _ := idList(q.db.Dialect, nil)
+	list, _ := store.IDList(q.db.Dialect, nil)
 	query := `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
 		WHERE state = 'running' AND attempt = ? AND id IN ` + list + ` RETURNING id`
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(ns)
 		ours := make(map[int64]bool, len(group))
 		for attempt, ids := range byAttempt {
-			_, arg := idList(q.db.Dialect, ids)
+			_, arg := store.IDList(q.db.Dialect, ids)
 			rows, err := tx.Query(ctx, query, now, attempt, arg)
 			if err != nil {
 				return err
@@ -187,26 +185,4 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 func callEffect(ctx context.Context, tx *store.Tx, f TxFunc) (err error) {
 	defer recoverTo(&err)
 	return f(ctx, tx)
-}
-
-// idList returns the SQL for "a list of ids given as one parameter", to
-// follow IN, and that parameter: a JSON array read by json_each on SQLite,
-// an array literal on PostgreSQL.
-func idList(d store.Dialect, ids []int64) (sql string, arg string) {
-	var b strings.Builder
-	open, close := "[", "]"
-	sql = `(SELECT value FROM json_each(?))`
-	if d == store.Postgres {
-		open, close = "{", "}"
-		sql = `(SELECT unnest(CAST(? AS bigint[])))`
-	}
-	b.WriteString(open)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatInt(id, 10))
-	}
-	b.WriteString(close)
-	return sql, b.String()
 }

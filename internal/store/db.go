@@ -226,6 +226,29 @@ func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64,
 	return id, err
 }
 
+// IDList returns the SQL for "a list of ids given as one parameter", to
+// follow IN, and that parameter: a JSON array read by json_each on SQLite,
+// an array literal on PostgreSQL. The statement's text does not depend on
+// the number of ids, so it stays prepared however many there are.
+func IDList(d Dialect, ids []int64) (sql string, arg string) {
+	var b strings.Builder
+	open, close := "[", "]"
+	sql = `(SELECT value FROM json_each(?))`
+	if d == Postgres {
+		open, close = "{", "}"
+		sql = `(SELECT unnest(CAST(? AS bigint[])))`
+	}
+	b.WriteString(open)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteString(close)
+	return sql, b.String()
+}
+
 // rebind rewrites '?' placeholders to PostgreSQL's $1, $2, … outside of
 // string literals.
 func (db *DB) rebind(q string) string {
