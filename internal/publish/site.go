@@ -184,7 +184,25 @@ func siteNums(l *i18n.Localizer) func(int64) string {
 }
 
 func (s *site) mapPage(w http.ResponseWriter, r *http.Request) {
-	q, err := parseSiteQuery(r.URL.Query(), true)
+	s.snapPage(w, r, true, "publish/site_map", "site.map.title",
+		func(ctx context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (any, error) {
+			return s.loadMap(ctx, snap, q, l)
+		})
+}
+
+func (s *site) statsPage(w http.ResponseWriter, r *http.Request) {
+	s.snapPage(w, r, false, "publish/site_stats", "site.stats.title",
+		func(ctx context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (any, error) {
+			return s.loadStats(ctx, snap, q, l)
+		})
+}
+
+// snapPage serves a page built from a dataset snapshot (the map, the
+// statistics): read the query, answer 304 or from the page cache when it
+// can, else build the page's data with load and keep it.
+func (s *site) snapPage(w http.ResponseWriter, r *http.Request, withBBox bool, page, title string,
+	load func(context.Context, *siteSnap, siteQuery, *i18n.Localizer) (any, error)) {
+	q, err := parseSiteQuery(r.URL.Query(), withBBox)
 	if err != nil {
 		s.web.Error(w, r, http.StatusBadRequest)
 		return
@@ -195,13 +213,13 @@ func (s *site) mapPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d, hit := s.cache.get(key)
 	if !hit {
-		if d, err = s.loadMap(r.Context(), snap, q, web.L(r)); err != nil {
+		if d, err = load(r.Context(), snap, q, web.L(r)); err != nil {
 			s.web.ServerError(w, r, err)
 			return
 		}
 		s.cache.put(key, d)
 	}
-	s.web.Render(w, r, http.StatusOK, "publish/site_map", s.web.NewPage(r, "site.map.title", d))
+	s.web.Render(w, r, http.StatusOK, page, s.web.NewPage(r, title, d))
 }
 
 func (s *site) loadMap(ctx context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (*siteMapData, error) {
@@ -239,27 +257,6 @@ func (s *site) loadMap(ctx context.Context, snap *siteSnap, q siteQuery, l *i18n
 	s.attribute(&d.Totals)
 	d.Totals.format(num)
 	return d, nil
-}
-
-func (s *site) statsPage(w http.ResponseWriter, r *http.Request) {
-	q, err := parseSiteQuery(r.URL.Query(), false)
-	if err != nil {
-		s.web.Error(w, r, http.StatusBadRequest)
-		return
-	}
-	key, snap, ok := s.beginSnap(w, r, q.values().Encode())
-	if !ok {
-		return
-	}
-	d, hit := s.cache.get(key)
-	if !hit {
-		if d, err = s.loadStats(r.Context(), snap, q, web.L(r)); err != nil {
-			s.web.ServerError(w, r, err)
-			return
-		}
-		s.cache.put(key, d)
-	}
-	s.web.Render(w, r, http.StatusOK, "publish/site_stats", s.web.NewPage(r, "site.stats.title", d))
 }
 
 func (s *site) loadStats(_ context.Context, snap *siteSnap, q siteQuery, l *i18n.Localizer) (*siteStatsData, error) {
