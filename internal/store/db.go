@@ -43,6 +43,9 @@ type DB struct {
 	// Statements kept prepared on SQLite's writer and readers (nil on
 	// PostgreSQL, whose driver caches them itself).
 	writeStmts, readStmts *stmtCache
+	// group merges concurrent write transactions on SQLite (nil on
+	// PostgreSQL, which runs them side by side).
+	group *groupCommit
 }
 
 // DSN is the address the database was opened with, for a component that
@@ -123,6 +126,17 @@ type Tx struct {
 	stmts   *stmtCache
 	missed  map[string]int // query -> arguments, to prepare once the transaction is over
 	after   []func()
+	// detached: the transaction is shared with other callers (group
+	// commit), so a caller's cancelled context must not interrupt a
+	// statement: SQLite would roll back everyone's writes with it.
+	detached bool
+}
+
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // AfterCommit runs fn once the transaction has committed, and never if it
@@ -131,6 +145,7 @@ type Tx struct {
 func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query, len(args)); s != nil {
 		defer s.Close()
 		return s.ExecContext(ctx, args...)
@@ -143,6 +158,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // statement, which the cache owns, and closing the copy only keeps the
 // transaction from collecting one per call.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query, len(args)); s != nil {
 		defer s.Close()
 		return s.QueryContext(ctx, args...)
@@ -151,6 +167,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query, len(args)); s != nil {
 		defer s.Close()
 		return s.QueryRowContext(ctx, args...)
@@ -186,8 +203,14 @@ func (t *Tx) prepareMissed(ctx context.Context) {
 // InTx runs fn in one write transaction and commits it when fn returns nil.
 // The whole transaction is retried when SQLite reports the database busy
 // (another process holds the write lock beyond busy_timeout), so fn must
-// not have side effects outside the transaction.
+// not have side effects outside the transaction. On SQLite, calls made at
+// the same time share one transaction, each fn in a savepoint of its own
+// and possibly run on another caller's goroutine (see groupCommit): fn
+// must not wait for another InTx caller.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	return retryBusy(ctx, db.Dialect, func() error {
 		sqlTx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {

@@ -62,7 +62,23 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	n := max(2, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{Dialect: SQLite, write: w, read: r, writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}, nil
+	db := &DB{Dialect: SQLite, write: w, read: r, writeStmts: newStmtCache(w), readStmts: newStmtCache(r)}
+	db.group = &groupCommit{db: db}
+	return db, nil
+}
+
+// BareSQLite opens the SQLite file at path the way Faro's writer does (the
+// same pragmas, BEGIN IMMEDIATE, one connection) as a plain *sql.DB,
+// without the statement cache or group commit. It is for baselines that
+// measure Faro against the bare database.
+func BareSQLite(path string) (*sql.DB, error) {
+	w, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	return w, nil
 }
 
 func isBusy(err error) bool {

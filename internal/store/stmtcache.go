@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -20,7 +21,10 @@ import (
 // The cache only grows, so it takes only statements that are likely to be
 // written once in the code: those with at most maxCachedArgs arguments
 // (lists of ids built at run time have more) and at most maxCachedStmts of
-// them in all; anything beyond runs uncached, as before.
+// them in all; anything beyond runs uncached, as before. A statement
+// without arguments is cached only when it reads or writes rows (the audit
+// head, the vocabulary): the others are schema changes and pragmas, run
+// once by migrations and tools.
 type stmtCache struct {
 	pool *sql.DB
 	mu   sync.RWMutex
@@ -64,7 +68,7 @@ func (c *stmtCache) get(ctx context.Context, query string, nargs int) *sql.Stmt 
 // lookup returns the cached statement for query without preparing
 // anything; missing reports a statement that is not cached yet but could be.
 func (c *stmtCache) lookup(query string, nargs int) (s *sql.Stmt, missing bool) {
-	if c == nil || nargs == 0 || nargs > maxCachedArgs {
+	if c == nil || nargs > maxCachedArgs || nargs == 0 && !isRowStatement(query) {
 		return nil, false
 	}
 	c.mu.RLock()
@@ -88,4 +92,16 @@ func (c *stmtCache) close() error {
 		delete(c.m, q)
 	}
 	return first
+}
+
+// isRowStatement reports whether query starts with SELECT, WITH, INSERT,
+// UPDATE or DELETE.
+func isRowStatement(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	for _, kw := range [...]string{"SELECT", "WITH", "INSERT", "UPDATE", "DELETE"} {
+		if len(q) >= len(kw) && strings.EqualFold(q[:len(kw)], kw) {
+			return true
+		}
+	}
+	return false
 }
