@@ -89,6 +89,19 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, ro
 
 const tokenColumns = `id, user_id, name, role, created_at, last_used_at, revoked_at`
 
+// tokenUserQuery reads a token by its hash with its account's columns.
+var tokenUserQuery = "SELECT t.id, t.user_id, t.name, t.role, t.created_at, t.last_used_at, t.revoked_at, u." +
+	strings.ReplaceAll(userColumns, ", ", ", u.") + " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?"
+
+// scanAfter scans the leading columns of a row into first and hands the
+// rest to whoever calls Scan (scanUser).
+type scanAfter struct {
+	row   interface{ Scan(...any) error }
+	first []any
+}
+
+func (s scanAfter) Scan(dest ...any) error { return s.row.Scan(append(s.first, dest...)...) }
+
 func scanToken(row interface{ Scan(...any) error }) (*APIToken, error) {
 	var t APIToken
 	var role string
@@ -146,19 +159,21 @@ func (s *Service) LookupToken(ctx context.Context, token string) (*User, int64, 
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 200 {
 		return nil, 0, ErrNoToken
 	}
-	t, err := scanToken(s.DB.QueryRow(ctx, "SELECT "+tokenColumns+" FROM api_tokens WHERE token_hash = ?", hashToken(token)))
-	if err != nil {
-		return nil, 0, err
-	}
-	if t.RevokedAt != 0 {
-		return nil, 0, ErrNoToken
-	}
-	u, err := s.UserByID(ctx, t.UserID)
+	// One query for the token and its account: this runs on every API
+	// request.
+	var t APIToken
+	var role string
+	row := s.DB.QueryRow(ctx, tokenUserQuery, hashToken(token))
+	u, err := s.scanUser(scanAfter{row, []any{&t.ID, &t.UserID, &t.Name, &role, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt}})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, 0, ErrNoToken
 	}
 	if err != nil {
 		return nil, 0, err
+	}
+	t.Role = Role(role)
+	if t.RevokedAt != 0 {
+		return nil, 0, ErrNoToken
 	}
 	if u.Disabled {
 		return nil, 0, ErrNoToken

@@ -91,7 +91,7 @@ func firstTestimony(inc *Incident) *Testimony {
 // create saves the first step as a new draft.
 func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	snap, err := h.vocab.Snapshot(ctx)
+	snap, err := h.vocab.Checker(ctx)
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
@@ -164,7 +164,7 @@ func (h *Handlers) saveStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) apply(r *http.Request, n int, inc *Incident, t *Testimony) (Errors, error) {
-	snap, err := h.vocab.Snapshot(r.Context())
+	snap, err := h.vocab.Checker(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/i18n"
@@ -18,6 +19,13 @@ import (
 type Vocab struct {
 	DB    *store.DB
 	Audit *audit.Log
+
+	// mu guards known, the codes last read: terms are only ever added,
+	// so a code found there is valid, and a code not found is looked up
+	// again before it is refused (Checker). Reading the whole vocabulary
+	// for every submission was a query and some 200 rows per request.
+	mu    sync.Mutex
+	known Snapshot
 }
 
 // Term is one vocabulary entry.
@@ -74,6 +82,54 @@ type Snapshot map[string]map[string]bool
 
 // Valid reports whether code is a term of kind.
 func (s Snapshot) Valid(kind, code string) bool { return s[kind][code] }
+
+// Checker returns a Vocabulary for validating one submission: it answers
+// from the codes last read and reads them again, once, when a code is not
+// among them (a term another process added since, or an invalid code).
+func (v *Vocab) Checker(ctx context.Context) (Vocabulary, error) {
+	v.mu.Lock()
+	known := v.known
+	v.mu.Unlock()
+	if known == nil {
+		var err error
+		if known, err = v.reload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &checker{v: v, ctx: ctx, known: known}, nil
+}
+
+type checker struct {
+	v        *Vocab
+	ctx      context.Context
+	known    Snapshot
+	reloaded bool
+}
+
+func (c *checker) Valid(kind, code string) bool {
+	if c.known.Valid(kind, code) {
+		return true
+	}
+	if c.reloaded {
+		return false
+	}
+	c.reloaded = true
+	if s, err := c.v.reload(c.ctx); err == nil {
+		c.known = s
+	}
+	return c.known.Valid(kind, code)
+}
+
+func (v *Vocab) reload(ctx context.Context) (Snapshot, error) {
+	s, err := v.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	v.known = s
+	v.mu.Unlock()
+	return s, nil
+}
 
 // Snapshot loads every kind's codes.
 func (v *Vocab) Snapshot(ctx context.Context) (Snapshot, error) {

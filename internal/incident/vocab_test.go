@@ -197,3 +197,33 @@ func TestCoarsePositionInClear(t *testing.T) {
 		}
 	})
 }
+
+// TestVocabularyCheckerSeesOtherProcesses: the checker answers from the
+// codes it read before, yet accepts a term added since by another process
+// (another Vocab over the same database) and still refuses unknown codes.
+func TestVocabularyCheckerSeesOtherProcesses(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		ctx := e.as(e.user(t, "admin1", auth.Admin))
+		before, err := e.Vocab.Checker(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !before.Valid("incident_type", "pushback") || before.Valid("incident_type", "kidnapping") {
+			t.Fatal("checker before the new term: wrong answers")
+		}
+		other := &incident.Vocab{DB: e.DB, Audit: e.Vocab.Audit}
+		if err := other.Add(ctx, "incident_type", "kidnapping", map[string]string{"en": "Kidnapping"}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := e.Vocab.Checker(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.Valid("incident_type", "kidnapping") {
+			t.Error("a term added by another process is refused")
+		}
+		if after.Valid("incident_type", "tickling") || after.Valid("violence", "kidnapping") {
+			t.Error("an unknown code is accepted")
+		}
+	})
+}
