@@ -275,12 +275,12 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	snap, err := h.vocab.Snapshot(r.Context())
+	snap, err := h.vocab.Checker(r.Context())
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
-	inc, errs, err := newIncident(data, snap)
+	inc, t, errs, err := newIncident(data, snap)
 	if err != nil {
 		h.malformed(w, r, err)
 		return
@@ -292,14 +292,14 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 		h.invalid(w, r, errs)
 		return
 	}
-	if err := h.store.Create(r.Context(), inc, nil); err != nil {
+	if err := h.store.Create(r.Context(), inc, t); err != nil {
 		h.web.ServerError(w, r, err)
 		return
 	}
 	// Answer from what was written rather than reading it back: a read
 	// back would cost a query and an audited read of the author's own
 	// words. TestCreateAnswersAsGet checks both give the same answer.
-	created := incident.Created(inc)
+	created := incident.Created(inc, t)
 	w.Header().Set("Location", "/api/incidents/"+strconv.FormatInt(created.ID, 10))
 	writeJSON(w, http.StatusCreated, incidentJSON(created, shape{sensitive: incident.MaySeeSensitive(incident.Viewer{UserID: web.User(r).ID}, created),
 		testimonies: true, evidence: true}))
@@ -318,7 +318,7 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	snap, err := h.vocab.Snapshot(r.Context())
+	snap, err := h.vocab.Checker(r.Context())
 	if err != nil {
 		h.web.ServerError(w, r, err)
 		return

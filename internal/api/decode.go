@@ -71,6 +71,15 @@ type incidentIn struct {
 	Tags               opt[[]string]        `json:"tags"`
 }
 
+// incidentCreateIn is the body of POST /api/incidents: the incident and,
+// if the client has it, its first testimony. Both are written in one
+// transaction: on a connection that drops, a record never lands without
+// the testimony it was sent with, and a phone pays one round trip.
+type incidentCreateIn struct {
+	incidentIn
+	Testimony opt[json.RawMessage] `json:"testimony"`
+}
+
 // testimonyIn is the body of POST /api/incidents/{id}/testimonies.
 type testimonyIn struct {
 	Narrative       opt[string] `json:"narrative"`
@@ -328,17 +337,38 @@ func applySteps(steps []int, form url.Values, inc *incident.Incident, t *inciden
 
 // newIncident decodes and validates a POST /api/incidents body. A nil
 // error with a non-empty errs is a 422.
-func newIncident(data []byte, voc incident.Vocabulary) (*incident.Incident, map[string]string, error) {
-	var in incidentIn
+func newIncident(data []byte, voc incident.Vocabulary) (*incident.Incident, *incident.Testimony, map[string]string, error) {
+	var in incidentCreateIn
 	if err := decodeStrict(data, &in); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	form := url.Values{}
 	_, errs := toForm(in.fields(), form)
 	inc := &incident.Incident{}
 	applySteps([]int{incident.StepWhatWhere, incident.StepPeople, incident.StepSources}, form, inc, nil, voc, errs)
-	return inc, errs, nil
+	if !in.Testimony.set || in.Testimony.null {
+		return inc, nil, errs, nil
+	}
+	t, terrs, err := newTestimony(in.Testimony.v)
+	var bad *badBody
+	if errors.As(err, &bad) {
+		if bad.field != "" {
+			bad.field = testimonyPrefix + bad.field
+		}
+		return nil, nil, nil, bad
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for k, v := range terrs {
+		errs[testimonyPrefix+k] = v
+	}
+	return inc, t, errs, nil
 }
+
+// testimonyPrefix names a testimony's member inside an incident's body in
+// error lists ("testimony.narrative"), as JSON Pointer-like paths do.
+const testimonyPrefix = "testimony."
 
 // patchIncident decodes a PATCH body and applies it to inc: members left
 // out keep their value, null clears one.

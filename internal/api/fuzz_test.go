@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,10 @@ var decodeSeeds = []string{
 	`{"narrative":"x","consent_scope":"internal","taken_on":"2025-02-30","consent_how":"telepathy","language":"english"}`,
 	`{"level":"verified"}`,
 	`{"team_id":9223372036854775807,"group_size":2147483648}`,
+	`{"type":"pushback","date":"2025-01-02","testimony":{"narrative":"we walked","language":"en","consent_scope":"partners"}}`,
+	`{"type":"pushback","date":"2025-01-02","testimony":{"narrative":"\u0000","consent_scope":"nobody","unknown":1}}`,
+	`{"type":"pushback","date":"2025-01-02","testimony":null}`,
+	`{"type":"pushback","date":"2025-01-02","testimony":[1]}`,
 }
 
 // FuzzAPIDecodeIncident: whatever JSON a client sends, the decoders never
@@ -48,7 +53,7 @@ func FuzzAPIDecodeIncident(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inc, errs, err := newIncident(data, fuzzVocab)
+		inc, tm, errs, err := newIncident(data, fuzzVocab)
 		var bad *badBody
 		switch {
 		case err != nil && !errors.As(err, &bad):
@@ -60,6 +65,16 @@ func FuzzAPIDecodeIncident(f *testing.F) {
 			for _, s := range []string{inc.Adm1, inc.Adm2, inc.Place, inc.Units, inc.Uniforms, inc.Vehicles, inc.Sources} {
 				if !plainText(s) || !utf8.ValidString(s) {
 					t.Fatalf("accepted text with control characters: %q", s)
+				}
+			}
+			if tm != nil {
+				for _, s := range []string{tm.Narrative, tm.Pseudonym, tm.Interviewer, tm.InterpreterName, tm.WitnessContact} {
+					if !plainText(s) || !utf8.ValidString(s) {
+						t.Fatalf("accepted testimony text with control characters: %q", s)
+					}
+				}
+				if !slices.Contains(incident.ConsentScopes, tm.ConsentScope) {
+					t.Fatalf("accepted consent scope %q", tm.ConsentScope)
 				}
 			}
 			for _, v := range inc.Violence {

@@ -35,5 +35,16 @@ func ParseFilter(q url.Values, errs map[string]string) Filter { return parseFilt
 func FormValues(inc *Incident, t *Testimony) url.Values { return formValues(inc, t) }
 
 // Created returns the record Store.Create just wrote, as Store.Get would
-// return it to its author, without reading it back.
-func Created(inc *Incident) *Incident { return asStored(inc) }
+// return it to its author (with the testimony it was created with, if
+// any), without reading it back.
+func Created(inc *Incident, t *Testimony) *Incident {
+	c := asStored(inc)
+	if t != nil {
+		st := *t
+		st.TakenOn, st.ConsentDate = fromUnix(unix(t.TakenOn)), fromUnix(unix(t.ConsentDate))
+		st.CreatedAt = fromUnix(unix(t.CreatedAt))
+		st.Evidence = nil
+		c.Testimonies = []*Testimony{&st}
+	}
+	return c
+}
