@@ -47,12 +47,12 @@ if [ "${SKIP_CREATE:-}" != 1 ]; then
 	rc=0
 	for i in $(seq 1 "$COUNT"); do
 		say "   round $i of $COUNT"
-		go test -run='^$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(Parallel)?$' -benchmem -count=1 \
+		go test -run='^$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(OneRequest|OneTx)?(Parallel)?$' -benchmem -count=1 \
 			-benchtime="$BENCHTIME" ./internal/bench >>"$OUT/create.txt" 2>&1 || rc=$?
 	done
 	echo "## Creating an incident with its testimony through the API (goal: ≥ 0.5 of the bare throughput)"
 	echo
-	echo "Command, run $COUNT times in a row: \`go test -run='^\$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(Parallel)?\$' -benchmem -count=1 -benchtime=$BENCHTIME ./internal/bench\`"
+	echo "Command, run $COUNT times in a row: \`go test -run='^\$' -bench='^Benchmark(APICreateIncident|BareIncidentInsert)(OneRequest|OneTx)?(Parallel)?\$' -benchmem -count=1 -benchtime=$BENCHTIME ./internal/bench\`"
 	echo
 	awk '
 	/^Benchmark/ && NF >= 4 {
@@ -71,6 +71,15 @@ if [ "${SKIP_CREATE:-}" != 1 ]; then
 		return sprintf("**%.2f%s** (%.2f–%.2f)", m, inv ? "" : "×", r[1], r[n])
 	}
 	function ms(ns) { return sprintf("%.2f ms", ns / 1e6) }
+	# the parallel pair pa/pb, and pa against the serial bare sb
+	function pair(pa, pb, sb, what, bare) {
+		if (!cnt[pa SUBSEP "ns/op"]) return
+		printf "\nWith %.0f clients at once on each side (the client runs in the same process and takes its share of the two CPUs):\n\n", median(pa SUBSEP "clients")
+		printf "| | API (%s) | Bare (%s) | Ratio, per round: median (min–max) |\n|---|---|---|---|\n", what, bare
+		printf "| Throughput, API ÷ bare with as many writers (goal ≥ 0.5) | %.0f incidents/s | %.0f incidents/s | %s |\n", median(pa SUBSEP "incidents/s"), median(pb SUBSEP "incidents/s"), rr(pa, pb, "ns/op", 1)
+		printf "| Throughput, API ÷ bare one writer at a time (the better bare) | | %.0f incidents/s | %s |\n", median(sb SUBSEP "incidents/s"), rr(pa, sb, "ns/op", 1)
+		printf "| CPU time per incident | %s | %s | %s |\n", ms(median(pa SUBSEP "cpu-ns/op")), ms(median(pb SUBSEP "cpu-ns/op")), rr(pa, pb, "cpu-ns/op", 0)
+	}
 	END {
 		a = "APICreateIncident"; b = "BareIncidentInsert"
 		printf "| | API (2 requests) | Bare (2 INSERTs, 2 commits) | Ratio, per round: median (min–max) |\n|---|---|---|---|\n"
@@ -80,13 +89,14 @@ if [ "${SKIP_CREATE:-}" != 1 ]; then
 		printf "| Allocations per incident | %.0f (%.0f KiB) | %.0f (%.1f KiB) | |\n", median(a SUBSEP "allocs/op"), median(a SUBSEP "B/op") / 1024, median(b SUBSEP "allocs/op"), median(b SUBSEP "B/op") / 1024
 		printf "\nOf the API time: POST /api/incidents %s, POST /api/incidents/{id}/testimonies %s (medians); %.0f audit entries per incident.\n",
 			ms(median(a SUBSEP "incident-ns/op")), ms(median(a SUBSEP "testimony-ns/op")), median(a SUBSEP "audit-entries/op")
-		pa = a "Parallel"; pb = b "Parallel"
-		if (cnt[pa SUBSEP "ns/op"]) {
-			printf "\nWith %.0f clients at once on each side (the Parallel pair; the client runs in the same process and takes its share of the two CPUs):\n\n", median(pa SUBSEP "clients")
-			printf "| | API | Bare | Ratio, per round: median (min–max) |\n|---|---|---|---|\n"
-			printf "| Throughput, API ÷ bare with as many writers | %.0f incidents/s | %.0f incidents/s | %s |\n", median(pa SUBSEP "incidents/s"), median(pb SUBSEP "incidents/s"), rr(pa, pb, "ns/op", 1)
-			printf "| Throughput, API with 8 clients ÷ bare one by one (the best bare) | | %.0f incidents/s | %s |\n", median(b SUBSEP "incidents/s"), rr(pa, b, "ns/op", 1)
-			printf "| CPU time per incident | %s | %s | %s |\n", ms(median(pa SUBSEP "cpu-ns/op")), ms(median(pb SUBSEP "cpu-ns/op")), rr(pa, pb, "cpu-ns/op", 0)
+		pair(a "Parallel", b "Parallel", b, "2 requests", "2 INSERTs, 2 commits")
+		a1 = a "OneRequest"; b1 = b "OneTx"
+		if (cnt[a1 SUBSEP "ns/op"]) {
+			printf "\nThe same incident and testimony in **one request** (`testimony` in the body of POST /api/incidents: one round trip, one transaction), against the same two rows in one transaction:\n\n"
+			printf "| | API (1 request) | Bare (2 INSERTs, 1 commit) | Ratio, per round: median (min–max) |\n|---|---|---|---|\n"
+			printf "| Throughput, API ÷ bare (goal ≥ 0.5) | %.0f incidents/s | %.0f incidents/s | %s |\n", median(a1 SUBSEP "incidents/s"), median(b1 SUBSEP "incidents/s"), rr(a1, b1, "ns/op", 1)
+			printf "| CPU time per incident | %s | %s | %s |\n", ms(median(a1 SUBSEP "cpu-ns/op")), ms(median(b1 SUBSEP "cpu-ns/op")), rr(a1, b1, "cpu-ns/op", 0)
+			pair(a1 "Parallel", b1 "Parallel", b1, "1 request", "2 INSERTs, 1 commit")
 		}
 	}' "$OUT/create.txt"
 	if [ "$rc" -ne 0 ]; then
