@@ -166,8 +166,8 @@ func (s *Service) ackURL(stage, token string) string {
 // templateData is what a case gives a message template at stage; compose
 // adds each delivery's ack link.
 func (s *Service) templateData(c *Case, stage string) TemplateData {
-	d := TemplateData{Ref: c.Ref, Kind: c.Kind, Phase: c.Phase, Condition: c.Condition, CallerPhone: c.Phone,
-		Notes: c.Notes, Instance: s.opts.Instance}
+	d := TemplateData{Ref: c.Ref, Kind: c.Kind, Phase: c.Phase, Condition: c.Condition, ConditionCodes: c.ConditionCodes,
+		CallerPhone: c.Phone, Notes: c.Notes, Instance: s.opts.Instance}
 	if c.Position != nil {
 		p := *c.Position
 		if stage == StageBroadcast {
@@ -182,7 +182,7 @@ func (s *Service) templateData(c *Case, stage string) TemplateData {
 		d.PeopleOnBoard = strconv.Itoa(*c.People)
 	}
 	if stage == StageBroadcast {
-		d.CallerPhone, d.Notes, d.Condition = "", "", "" // the reporter stays with the verifiers
+		d.CallerPhone, d.Notes, d.Condition, d.ConditionCodes = "", "", "", "" // the reporter stays with the verifiers
 	}
 	return d
 }

@@ -34,9 +34,12 @@ type Case struct {
 	People       *int
 	Position     *geo.Point
 	FixAt        time.Time
-	Condition    string
-	Phone        string
-	Notes        string
+	Condition    string // free text about the boat and the people
+	// ConditionCodes are the case desk's condition codes, comma-separated:
+	// the message shows them in its own language.
+	ConditionCodes string
+	Phone          string
+	Notes          string
 }
 
 // Cases loads a case and writes on its timeline.
@@ -109,6 +112,7 @@ type TemplateData struct {
 	Instance        string
 	Area            string // raid alerts: the coarse area
 	Expires         string // raid alerts: when it lapses, UTC
+	ConditionCodes  string // comma-separated; shown in the message's language
 }
 
 // Responders gives responders and renders their messages.

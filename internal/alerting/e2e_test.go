@@ -51,7 +51,7 @@ func openSeaCase(t *testing.T, a *app.App, phone string) *casedesk.Case {
 	}
 	n := 47
 	c := &casedesk.Case{Kind: casedesk.KindSea, Region: "CM", Phase: casedesk.PhaseDistress, People: &n,
-		Details: casedesk.Details{Phone: phone, Conditions: []string{"water_inside"}}}
+		Details: casedesk.Details{Phone: phone, Conditions: []string{"water_inside"}, Boat: "rubber, grey"}}
 	fix := &casedesk.Fix{Point: geo.Point{Lat: 35.5689, Lon: 12.6012}, At: time.Now().Add(-3 * time.Minute)}
 	if err := a.Cases.Open(ctx, c, fix); err != nil {
 		t.Fatal(err)
@@ -106,6 +106,10 @@ func TestDistressReachesEveryChannel(t *testing.T) {
 		fix := geo.Point{Lat: 35.5689, Lon: 12.6012}
 		if !contains(body, fix.String(), fix.DMS(), "47", "+8821612345678", baseURL+"/ack/", c.Ref) {
 			t.Errorf("email body lacks position, DMS, people, phone, ack link or ref:\n%s", redact(body))
+		}
+		// The condition in Italian, not as the case desk's code.
+		if !contains(body, "Condizioni: Imbarca acqua, rubber, grey") || strings.Contains(body, "water_inside") {
+			t.Errorf("email body lacks the condition in Italian:\n%s", redact(body))
 		}
 		var wh map[string]any
 		if err := json.Unmarshal(good.bodies[0], &wh); err != nil || wh["ref"] != c.Ref || !strings.HasPrefix(wh["ack_url"].(string), baseURL+"/ack/") {

@@ -68,6 +68,7 @@ func (a *App) wireAlerting(cfg Config) error {
 		// Nobody else wires the responders yet: their store and pages
 		// come up here, as alerting cannot work without them.
 		a.alertingParts.Responders = responders.NewStore(a.DB, a.Vault, a.Audit)
+		a.alertingParts.Responders.Label = func(lang, key string) string { return a.Web.I18n.Localizer(lang).T(key) }
 		responders.Register(a.Web, a.alertingParts.Responders)
 	}
 	a.Notify = notify.New(cfg.Notify, nil)

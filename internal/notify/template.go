@@ -34,6 +34,10 @@ type TemplateData struct {
 	Instance        string // name of this Faro instance
 	Area            string // raid alerts: area described in words
 	Expires         string // raid alerts: when the alert lapses
+	// ConditionCodes are the case's condition codes (water, engine, …),
+	// comma-separated. The responders' store writes them into Condition
+	// in the language of the template it picks, before rendering.
+	ConditionCodes string
 }
 
 // ErrTemplate is wrapped by every template error.

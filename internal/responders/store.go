@@ -22,6 +22,9 @@ type Store struct {
 	Cipher vault.Cipher
 	Audit  *audit.Log
 	Now    func() time.Time
+	// Label translates a catalogue key into a language; Compose uses it
+	// for the condition codes of a case. Nil leaves the codes as they are.
+	Label func(lang, key string) string
 
 	templates templateCache
 }

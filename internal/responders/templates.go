@@ -181,9 +181,49 @@ func (s *Store) Compose(ctx context.Context, name string, langs []string, channe
 		return Composed{}, errBadStored
 	}
 	c := Composed{Lang: t.Lang}
+	data.Condition = conditionText(s.Label, t.Lang, data.ConditionCodes, data.Condition)
 	if c.Subject, err = subject.Render(data); err != nil {
 		return Composed{}, err
 	}
 	c.Text, err = body.Render(data)
 	return c, err
+}
+
+// conditionText is what a message shows as the condition: the case's
+// condition codes in the message's language, then the free text about the
+// boat. A rescue centre reading Italian gets "Avaria al motore", not
+// "engine".
+func conditionText(label func(lang, key string) string, lang, codes, text string) string {
+	var parts []string
+	for _, code := range strings.Split(codes, ",") {
+		if code = strings.TrimSpace(code); code == "" {
+			continue
+		}
+		if l, ok := messageOnlyLabels[lang][code]; ok {
+			code = l
+		} else if label != nil {
+			code = label(lang, "casedesk.cond."+code)
+		}
+		parts = append(parts, code)
+	}
+	if text = strings.TrimSpace(text); text != "" {
+		parts = append(parts, text)
+	}
+	sep := ", "
+	if lang == "ar" || lang == "fa" {
+		sep = "، "
+	}
+	return strings.Join(parts, sep)
+}
+
+// messageOnlyLabels are the condition labels of languages Faro writes
+// messages in but has no interface catalogue for: Italian, for the
+// rescue centre in Rome. (To be reviewed by a native speaker, like the
+// Italian templates.)
+var messageOnlyLabels = map[string]map[string]string{
+	"it": {
+		"water": "Senza acqua potabile", "fuel": "Senza carburante", "engine": "Avaria al motore",
+		"injured": "Persone ferite", "children": "Bambini a bordo", "pregnant": "Donne incinte",
+		"water_inside": "Imbarca acqua", "sick": "Persone malate", "dead_on_board": "Morti a bordo",
+	},
 }

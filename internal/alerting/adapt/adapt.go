@@ -23,12 +23,9 @@ func ToCase(c *casedesk.Case) *alerting.Case {
 		p := c.LastPosition.Point
 		out.Position, out.FixAt = &p, c.LastPosition.At
 	}
-	var cond []string
-	cond = append(cond, c.Details.Conditions...)
-	if c.Details.Boat != "" {
-		cond = append(cond, c.Details.Boat)
-	}
-	out.Condition = strings.Join(cond, ", ")
+	// The codes go as codes: the message shows them in its language.
+	out.ConditionCodes = strings.Join(c.Details.Conditions, ",")
+	out.Condition = c.Details.Boat
 	return out
 }
 
