@@ -201,7 +201,16 @@ func countPeople(e *eligible) int {
 // (the documentation does not say how many of each). All of a record's
 // origins go when any of its cells is too small: withholding only the
 // rare one would show, by its absence, that it was there.
+//
+// By the same measure it withholds the sex and age counts (females, males,
+// minors) of every record whose coarse place and period together counted
+// fewer than k people in all: "one woman and one child" in a week and a
+// grid cell where nobody else was recorded describes two people.
 func suppress(recs []*Record, es []eligible, k int) {
+	areas := map[string]int{}
+	for i, r := range recs {
+		areas[placeKey(r)+"|"+r.OccurredOn] += countPeople(&es[i])
+	}
 	cells := map[string]int{}
 	keys := make([][]string, len(recs))
 	for i, r := range recs {
@@ -217,12 +226,19 @@ func suppress(recs []*Record, es []eligible, k int) {
 		}
 	}
 	for i, r := range recs {
+		var withheld []string
 		for _, key := range keys[i] {
 			if cells[key] < k {
-				r.Origins, r.Suppressed = "", "origins"
+				r.Origins = ""
+				withheld = append(withheld, "origins")
 				break
 			}
 		}
+		if areas[placeKey(r)+"|"+r.OccurredOn] < k && (r.Females != nil || r.Males != nil || r.Minors != nil) {
+			r.Females, r.Males, r.Minors = nil, nil, nil
+			withheld = append(withheld, "females", "males", "minors")
+		}
+		r.Suppressed = strings.Join(withheld, ",")
 	}
 }
 

@@ -40,6 +40,8 @@ type ptInc struct {
 	adm1, adm2   string
 	group, dead  *int
 	missing      *int
+	women        *int
+	minors       *int
 	origins      string
 	publicText   string // approved when set
 	canary       string // planted in every restricted field
@@ -102,12 +104,12 @@ func ptPlant(t testing.TB, db *store.DB, in ptInc) int64 {
 	err := db.InTx(ptCtx(), func(tx *store.Tx) error {
 		_, err := tx.Exec(ptCtx(), `INSERT INTO incidents (id, ref, status, type, occurred_at, date_precision, country, adm1, adm2,
 			place, point, coarse_lat, coarse_lon, group_size, dead, missing, origins, units, uniforms, vehicles, sources,
-			verification, tags, consent_scope, created_by, created_at, updated_at, public_text, public_text_approved_at)
-			VALUES (?, ?, ?, 'pushback', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+			verification, tags, consent_scope, created_by, created_at, updated_at, public_text, public_text_approved_at, women, minors)
+			VALUES (?, ?, ?, 'pushback', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
 			id, "2026-11-25-"+fmt.Sprint(id), in.status, occurred, in.precision, in.country, in.adm1, in.adm2+c,
 			[]byte("place "+c), point, clat, clon, intArg(in.group), intArg(in.dead), intArg(in.missing), in.origins,
 			"units "+c, "uniforms "+c, "vehicles "+c, []byte("sources "+c), in.verification, "tag"+c, scope,
-			time.Now().Unix(), time.Now().Unix(), text, approved)
+			time.Now().Unix(), time.Now().Unix(), text, approved, intArg(in.women), intArg(in.minors))
 		if err != nil {
 			return err
 		}
@@ -263,12 +265,13 @@ func TestRefreshLeavesSourcesAlone(t *testing.T) {
 }
 
 // TestKSuppression: a nationality counting fewer than k people in one
-// cell and week loses its origins, and the outputs say so.
+// cell and week loses its origins; a cell and week counting fewer than k
+// people in all loses its records' sex and age counts; the outputs say so.
 func TestKSuppression(t *testing.T) {
 	storetest.Each(t, migrations.All(), func(t *testing.T, db *store.DB) {
 		day := ptDay("2026-05-13")
 		small := ptPlant(t, db, ptInc{scopes: []string{"public_anonymised"}, occurred: day, lat: ptFloat(35.9), lon: ptFloat(-5.3),
-			group: ptInt(2), origins: "ER"})
+			group: ptInt(2), origins: "ER", women: ptInt(1), minors: ptInt(1)})
 		big := ptPlant(t, db, ptInc{scopes: []string{"public_anonymised"}, occurred: day, lat: ptFloat(35.9), lon: ptFloat(-5.3),
 			group: ptInt(7), origins: "SD"})
 		// Two records of 2 people of one nationality in one cell and week
@@ -279,7 +282,11 @@ func TestKSuppression(t *testing.T) {
 			group: ptInt(2), origins: "ML"})
 		// The same two in different weeks: each is alone.
 		lone := ptPlant(t, db, ptInc{scopes: []string{"public_anonymised"}, occurred: day.Add(21 * 24 * time.Hour), lat: ptFloat(36.5), lon: ptFloat(-2.1),
-			group: ptInt(2), origins: "ML"})
+			group: ptInt(2), origins: "ML", women: ptInt(1), minors: ptInt(1)})
+		// Alone in its cell and week, with its sex and age counts known but
+		// no nationality: the counts go.
+		alone := ptPlant(t, db, ptInc{scopes: []string{"public_anonymised"}, occurred: day, lat: ptFloat(38.2), lon: ptFloat(1.4),
+			group: ptInt(2), women: ptInt(1), minors: ptInt(1)})
 		// Unknown counts are too few.
 		unknown := ptPlant(t, db, ptInc{scopes: []string{"public_anonymised"}, occurred: day, lat: ptFloat(40), lon: ptFloat(2), origins: "MA"})
 		if _, _, err := ptNewPub(db).Refresh(ptCtx()); err != nil {
@@ -288,16 +295,27 @@ func TestKSuppression(t *testing.T) {
 		st := NewStore(db)
 		for _, c := range []struct {
 			id         int64
-			suppressed bool
-		}{{small, true}, {big, false}, {pairA, false}, {pairB, false}, {lone, true}, {unknown, true}} {
+			suppressed string
+		}{{small, "origins"}, {big, ""}, {pairA, ""}, {pairB, ""}, {lone, "origins,females,males,minors"}, {unknown, "origins"},
+			{alone, "females,males,minors"}} {
 			r := ptOne(t, st, c.id)
-			if got := r.Suppressed == "origins" && r.Origins == ""; got != c.suppressed {
-				t.Errorf("incident %d: suppressed %q origins %q, want suppressed %v", c.id, r.Suppressed, r.Origins, c.suppressed)
+			if r.Suppressed != c.suppressed {
+				t.Errorf("incident %d: suppressed %q, want %q", c.id, r.Suppressed, c.suppressed)
+			}
+			if strings.Contains(r.Suppressed, "origins") && r.Origins != "" {
+				t.Errorf("incident %d: origins %q published though withheld", c.id, r.Origins)
+			}
+			if withheld := strings.Contains(r.Suppressed, "females"); withheld && (r.Females != nil || r.Males != nil || r.Minors != nil) {
+				t.Errorf("incident %d: sex and age counts published though withheld", c.id)
 			}
 		}
+		// small's cell and week count 9 people (with big): its counts stay.
+		if r := ptOne(t, st, small); r.Females == nil || *r.Females != 1 || r.Minors == nil || *r.Minors != 1 {
+			t.Errorf("counts of a record in a large enough cell withheld: %v %v", r.Females, r.Minors)
+		}
 		stats, err := st.Stats(ptCtx(), Filter{})
-		if err != nil || stats.Suppressed != 3 {
-			t.Errorf("Stats.Suppressed = %v (%v), want 3", stats, err)
+		if err != nil || stats.Suppressed != 4 {
+			t.Errorf("Stats.Suppressed = %v (%v), want 4", stats, err)
 		}
 		var csvOut, jsonOut bytes.Buffer
 		WriteCSV(ptCtx(), &csvOut, st, Filter{})

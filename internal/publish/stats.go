@@ -39,8 +39,9 @@ type Stats struct {
 
 // SuppressedNotice is the English notice the open data files carry (the
 // public site has its own, translated).
-const SuppressedNotice = "Some fields (countries of origin) are withheld from records whose nationality, place and period " +
-	"together counted fewer than k people, so that no one can be singled out; the column \"suppressed\" names them."
+const SuppressedNotice = "Some fields are withheld so that no one can be singled out: the countries of origin of records " +
+	"whose nationality, place and period together counted fewer than k people, and the numbers of women, men and children " +
+	"of records whose place and period together did; the column \"suppressed\" names them."
 
 const sums = "COUNT(*), SUM(dead), SUM(missing), SUM(dead_and_missing)"
 
