@@ -64,6 +64,7 @@ type App struct {
 	Teams     *incident.Teams
 	Web       *web.Server
 	seal      sealState
+	index     indexSync
 	Log       *slog.Logger
 	caseDeskParts
 	publishParts

@@ -31,6 +31,7 @@ type caseDeskParts struct {
 // wireCaseDesk builds the case desk and registers its routes.
 func (a *App) wireCaseDesk(ctx context.Context, cfg Config) error {
 	a.Live = live.New(a.DB, a.Log)
+	a.wireIndexSync()
 	a.Cases = casedesk.NewStore(a.DB, a.Vault, a.Audit, a.Live)
 	a.Cases.Log = a.Log
 	a.CasePages = casedesk.Register(a.Web, a.Cases, a.Incidents, a.Live, a.Audit)
@@ -39,9 +40,11 @@ func (a *App) wireCaseDesk(ctx context.Context, cfg Config) error {
 }
 
 // runCaseDesk runs the case desk's background work (job workers,
-// escalation timers, the live board's listener) until ctx ends.
+// escalation timers, the live board's listener) and, on PostgreSQL, the
+// search index's follower of other processes, until ctx ends.
 func (a *App) runCaseDesk(ctx context.Context) {
 	go a.Live.Run(ctx)
+	go a.followIndex(ctx)
 	go a.runAlerting(ctx)
 	<-ctx.Done()
 	// Open event streams end now, so the server's shutdown does not wait

@@ -766,10 +766,20 @@ func (s *Store) searchCondition(q string, v Viewer) (string, []any, bool) {
 	return "(" + strings.Join(conds, " OR ") + ")", args, true
 }
 
+// Refresh brings one incident's entries in the search indexes up to date
+// with the database, or removes them when the incident is gone: for a
+// change another process made (see Changed).
+func (s *Store) Refresh(ctx context.Context, id int64) { s.reindex(ctx, id) }
+
 // reindex refreshes one incident in the search index from the database.
 // Failures only degrade search; they are not the write's failure.
 func (s *Store) reindex(ctx context.Context, id int64) {
 	r, err := scanIncident(s.DB.QueryRow(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id))
+	if errors.Is(err, ErrNotFound) {
+		s.Index.Delete(id)
+		s.Clear.Delete(id)
+		return
+	}
 	if err != nil {
 		return
 	}

@@ -44,6 +44,17 @@ type Store struct {
 	// leaves them to the evidence store's sweep at start-up; either way
 	// they are unreadable once their row, which holds their key, is gone.
 	Files FileRemover
+	// Changed, when set, is told the id of every incident whose
+	// searchable text this process has just changed and indexed (after
+	// the commit), so that other processes on the same PostgreSQL
+	// database can refresh their own indexes (Refresh).
+	Changed func(id int64)
+}
+
+func (s *Store) changed(id int64) {
+	if s.Changed != nil {
+		s.Changed(id)
+	}
 }
 
 // FileRemover deletes evidence files that no longer have a row.
@@ -226,6 +237,7 @@ func (s *Store) CreateTx(ctx context.Context, tx *store.Tx, inc *Incident, t *Te
 	tx.AfterCommit(func() {
 		s.Index.Put(id, full...)
 		s.Clear.Put(id, clear...)
+		s.changed(id)
 	})
 	return nil
 }
@@ -319,6 +331,7 @@ func (s *Store) Update(ctx context.Context, inc *Incident) error {
 		return err
 	}
 	s.reindex(ctx, inc.ID)
+	s.changed(inc.ID)
 	return nil
 }
 
@@ -368,9 +381,11 @@ func (s *Store) SaveTestimony(ctx context.Context, t *Testimony) error {
 		// indexed already: add the new ones, without reading the record
 		// back and decrypting all of it again.
 		s.Index.Add(t.IncidentID, t.Narrative, t.Pseudonym)
+		s.changed(t.IncidentID)
 		return nil
 	}
 	s.reindex(ctx, t.IncidentID)
+	s.changed(t.IncidentID)
 	return nil
 }
 
@@ -466,6 +481,7 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 	if err == nil {
 		s.Index.Delete(id)
 		s.Clear.Delete(id)
+		s.changed(id)
 	}
 	return err
 }
