@@ -45,8 +45,8 @@ func (s *Service) prepareDeliveries(ctx context.Context, js []*jobs.Job) {
 	if len(ids) < 2 {
 		return
 	}
-	list, arg := store.IDList(s.DB.Dialect, ids)
-	rows, err := s.DB.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE id IN `+list, arg)
+	_, arg := store.IDList(s.DB.Dialect, ids)
+	rows, err := s.DB.Query(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE `+idIn(s.DB.Dialect), arg)
 	if err != nil {
 		return // each job reads its own row
 	}
@@ -63,7 +63,15 @@ func (s *Service) prepareDeliveries(ctx context.Context, js []*jobs.Job) {
 	if rows.Err() != nil {
 		return
 	}
-	p := &s.prefetch
+	s.prefetch.put(got, now)
+}
+
+// keepInserted keeps the rows of deliveries just inserted (after their
+// transaction committed), as a read right then would return them: their
+// jobs, handed to this process's workers, start without a read.
+func (s *Service) keepInserted(ds []*delivery) { s.prefetch.put(ds, time.Now()) }
+
+func (p *prefetchCache) put(ds []*delivery, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
@@ -74,7 +82,7 @@ func (s *Service) prepareDeliveries(ctx context.Context, js []*jobs.Job) {
 			delete(p.m, id) // its job never ran here (given back, taken over)
 		}
 	}
-	for _, d := range got {
+	for _, d := range ds {
 		p.m[d.ID] = prefetched{d: d, at: now}
 	}
 }
@@ -120,9 +128,8 @@ func (s *Service) commitSent(ctx context.Context, tx *store.Tx, results []any) e
 		}
 		byKey[k] = append(byKey[k], x)
 	}
-	list, _ := store.IDList(tx.Dialect, nil)
 	query := `UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ?
-		WHERE status IN (?, ?) AND id IN ` + list + ` RETURNING id`
+		WHERE status IN (?, ?) AND ` + idIn(tx.Dialect) + ` RETURNING id`
 	var batches []int64
 	seenBatch := map[int64]bool{}
 	for _, k := range keys {
@@ -177,4 +184,17 @@ func (s *Service) commitSent(ctx context.Context, tx *store.Tx, results []any) e
 		}
 	}
 	return nil
+}
+
+// idIn is the condition "id is one of a list given as one parameter"
+// (store.IDList's argument). On PostgreSQL it is = ANY(array), which the
+// planner runs as lookups in the primary key: IN (SELECT unnest(…))
+// became a hash join that first collected every pending delivery, about
+// 2 ms of server time per group commit while a fan-out of 10,000 runs.
+func idIn(d store.Dialect) string {
+	if d == store.Postgres {
+		return `id = ANY(CAST(? AS bigint[]))`
+	}
+	list, _ := store.IDList(d, nil)
+	return `id IN ` + list
 }

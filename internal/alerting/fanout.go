@@ -81,11 +81,26 @@ func (s *Service) createDeliveries(ctx context.Context, tx *store.Tx, c *Case, t
 	if err != nil {
 		return 0, err
 	}
+	// Before the jobs' own AfterCommit (which may hand them to this
+	// process's workers at once): their rows, as inserted, for deliver.
+	rows := insertedRows(c.ID, ds, ids, stage, tier)
+	tx.AfterCommit(func() { s.keepInserted(rows) })
 	if err := s.enqueueDeliveries(ctx, tx, ids); err != nil {
 		return 0, err
 	}
 	// One audit entry for the dispatch: the deliveries are its parts.
 	return len(ds), s.audit(ctx, tx, "dispatch", "case", strconv.FormatInt(c.ID, 10))
+}
+
+// insertedRows are the deliveries' rows as insertDeliveries wrote them.
+func insertedRows(caseID int64, ds []newDelivery, ids []int64, stage string, tier int) []*delivery {
+	rows := make([]*delivery, len(ds))
+	for i, d := range ds {
+		rows[i] = &delivery{ID: ids[i], Case: caseID, Responder: d.t.resp.ID, ChannelID: d.ch.ID, Rule: d.t.rule.ID,
+			Event: d.event, Batch: d.batch, Channel: d.ch.Channel, Stage: stage, Status: StatusPending, Tier: tier,
+			tokenHash: d.hash, sealedToken: d.sealed}
+	}
+	return rows
 }
 
 // summaryText: "Alert → 10000 deliveries (webhook 9000, email 1000, tier 1)".

@@ -56,8 +56,11 @@ func (s *Service) RegisterJobs(q *jobs.Queue) {
 	})
 }
 
-// EnqueueMany adds one job of kind per args in tx, in few statements.
+// EnqueueMany adds one job of kind per args in tx, in few statements,
+// claimed already for this process's workers if they run (jobs.Options
+// Local): a fan-out's deliveries start as soon as tx commits, without
+// being claimed back from the table.
 func (qs QueueScheduler) EnqueueMany(ctx context.Context, tx *store.Tx, kind string, args []any, maxAttempts int) error {
-	_, err := qs.Q.EnqueueMany(ctx, tx, kind, args, jobs.Options{MaxAttempts: maxAttempts})
+	_, err := qs.Q.EnqueueMany(ctx, tx, kind, args, jobs.Options{MaxAttempts: maxAttempts, Local: true})
 	return err
 }

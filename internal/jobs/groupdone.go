@@ -124,9 +124,8 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 	for _, r := range group {
 		byAttempt[r.j.Attempt] = append(byAttempt[r.j.Attempt], r.j.ID)
 	}
-	list, _ := store.IDList(q.db.Dialect, nil)
 	query := `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
-		WHERE state = 'running' AND attempt = ? AND id IN ` + list + ` RETURNING id`
+		WHERE state = 'running' AND attempt = ? AND ` + idIn(q.db.Dialect) + ` RETURNING id`
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(ns)
 		ours := make(map[int64]bool, len(group))

@@ -213,6 +213,10 @@ func TestKillChild(t *testing.T) {
 		stormChild(t, db)
 		return
 	}
+	if mode == killLocal {
+		localChild(t, db)
+		return
+	}
 	q := New(db, quietLog())
 	q.Poll = 50 * time.Millisecond
 	q.Lease = time.Second // so that the parent reclaims an interrupted job soon

@@ -61,7 +61,8 @@ type Queue struct {
 	commits  map[string]CommitHandler
 	groups   map[string]*groupKind
 
-	done doneGroup // group commit of finished Handler jobs
+	done  doneGroup // group commit of finished Handler jobs
+	local localJobs // jobs enqueued already claimed for this process's Run
 }
 
 // New returns a queue on db. It does nothing until Run.
@@ -77,6 +78,7 @@ func New(db *store.DB, log *slog.Logger) *Queue {
 		txs:      map[string]TxHandler{},
 		commits:  map[string]CommitHandler{},
 		groups:   map[string]*groupKind{},
+		local:    localJobs{news: make(chan struct{}, 1)},
 	}
 }
 
@@ -87,6 +89,12 @@ type Options struct {
 	// Key is optional; while a job with this key is pending or running,
 	// Enqueue with the same key returns that job's id and adds nothing.
 	Key string
+	// Local (EnqueueMany only) inserts jobs due now already claimed by
+	// this process's Run, when it runs and handles the kind, and hands
+	// them to its workers once the transaction commits: a fan-out's jobs
+	// then cost no claim (a transaction and an UPDATE of each row) before
+	// they start. See localJobs.
+	Local bool
 }
 
 // Job is one claimed attempt of a job, as a handler sees it.

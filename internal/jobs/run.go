@@ -26,6 +26,8 @@ import (
 // few hundred jobs a second). A waiting job's lease is renewed before it
 // starts if it has aged; jobs claimed ahead are given back when Run stops.
 // A kill -9 costs each of them one attempt, as it does a running job.
+// Jobs that EnqueueMany inserted already claimed for this Run (Local) are
+// taken from its backlog before any claim (see localJobs).
 // maxAhead bounds the jobs claimed ahead of a free worker.
 const maxAhead = 1024
 
@@ -56,8 +58,11 @@ func (q *Queue) Run(ctx context.Context) {
 		// jobs already claimed.
 		claimed  = make(chan claimResult, 1)
 		claiming bool
+		asked    int // jobs the claim in flight may bring
 		// newsWhileClaiming: a wake or poll came while a claim ran.
 		newsWhileClaiming bool
+		// news: a wake or poll came since the last claim started.
+		news bool
 	)
 	for range conc {
 		wg.Go(func() {
@@ -78,13 +83,30 @@ func (q *Queue) Run(ctx context.Context) {
 	sweep := time.NewTicker(q.lease())
 	defer sweep.Stop()
 	q.sweep(ctx)
+	q.local.open(c.kinds)
 	// moreDue: the last claim got all it asked for, so more jobs may be
 	// due; a worker finishing is then a reason to look again.
 	claimNow, moreDue := true, false
 	for {
+		// Jobs handed over by EnqueueMany (Local) first: they are claimed
+		// already, and were due when enqueued. Taking one costs nothing,
+		// so only a few more than the workers are taken ahead: the rest
+		// wait in the backlog, whose leases Run renews. Room is kept for
+		// a claim in flight.
+		if free := min(room, 2*conc) - outstanding - asked; ctx.Err() == nil && free > 0 {
+			js := q.local.take(free)
+			for _, j := range js {
+				work <- j // never blocks: outstanding + asked <= room
+			}
+			outstanding += len(js)
+		}
 		want := room - outstanding
-		if !claiming && claimNow && ctx.Err() == nil && want > 0 && (outstanding == 0 || want >= max(minBatch, 1) || !moreDue) {
-			claiming = true
+		// While Local jobs wait, the table is looked at only for news (a
+		// wake, the poll): not after every finished job, which would peek
+		// all through a fan-out to find nothing.
+		quiet := !q.local.waiting() || news
+		if !claiming && claimNow && quiet && ctx.Err() == nil && want > 0 && (outstanding == 0 || want >= max(minBatch, 1) || !moreDue) {
+			claiming, asked, news = true, want, false
 			full := moreDue
 			go func() {
 				js, err := c.claim(ctx, q, want, full)
@@ -95,9 +117,9 @@ func (q *Queue) Run(ctx context.Context) {
 		claimNow = true
 		select {
 		case <-ctx.Done():
-			var back []*Job
+			back := q.local.close()
 			if claiming {
-				back = (<-claimed).js
+				back = append(back, (<-claimed).js...)
 			}
 			close(work)
 			wg.Wait() // the workers finish their jobs and leave the rest
@@ -105,7 +127,7 @@ func (q *Queue) Run(ctx context.Context) {
 			q.done.pending.Wait()
 			return
 		case r := <-claimed:
-			claiming = false
+			claiming, asked = false, 0
 			if r.err != nil && ctx.Err() == nil {
 				q.log.Warn("claim jobs", "err", scrub(r.err.Error()))
 			}
@@ -120,13 +142,19 @@ func (q *Queue) Run(ctx context.Context) {
 			claimNow = len(r.js) > 0 || newsWhileClaiming
 			newsWhileClaiming = false
 		case <-q.wake:
+			news = true
 			if claiming {
 				newsWhileClaiming = true
 			}
+		case <-q.local.news:
+			// Taken at the top of the loop. A claim is not needed for them.
+			claimNow = false
 		case <-poll.C:
+			news = true
 			if claiming {
 				newsWhileClaiming = true
 			}
+			q.renewBacklog(ctx)
 		case <-sweep.C:
 			q.sweep(ctx)
 		case <-freed:
@@ -160,10 +188,15 @@ func (q *Queue) giveBack(js []*Job) {
 	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
 	defer cancel()
 	now := nowMS()
+	// One fenced UPDATE per attempt number (usually one); the ids as one
+	// parameter: a Run that stops with a fan-out's backlog gives back
+	// thousands.
+	query := `UPDATE jobs SET state = 'pending', attempt = attempt - 1, run_at = ?, locked_until = 0
+		WHERE state = 'running' AND attempt = ? AND ` + idIn(q.db.Dialect)
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, j := range js {
-			if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'pending', attempt = attempt - 1, run_at = ?, locked_until = 0
-				WHERE id = ? AND state = 'running' AND attempt = ?`, now, j.ID, j.Attempt); err != nil {
+		for attempt, ids := range idsByAttempt(js) {
+			_, arg := store.IDList(q.db.Dialect, ids)
+			if _, err := tx.Exec(ctx, query, now, attempt, arg); err != nil {
 				return err
 			}
 		}
