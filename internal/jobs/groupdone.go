@@ -125,7 +125,7 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 		byAttempt[r.j.Attempt] = append(byAttempt[r.j.Attempt], r.j.ID)
 	}
 	query := `UPDATE jobs SET state = 'done', finished_at = ?, locked_until = 0
-		WHERE state = 'running' AND attempt = ? AND ` + idIn(q.db.Dialect) + ` RETURNING id`
+		WHERE state = 'running' AND attempt = ? AND ` + store.IDIn(q.db.Dialect, "id") + ` RETURNING id`
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(ns)
 		ours := make(map[int64]bool, len(group))

@@ -150,7 +150,7 @@ func (q *Queue) renewBacklog(ctx context.Context) {
 // renewAll extends the lease of js (fenced by attempt) to until and
 // returns the ids still ours.
 func (q *Queue) renewAll(ctx context.Context, js []*Job, until int64) (map[int64]bool, error) {
-	query := `UPDATE jobs SET locked_until = ? WHERE state = 'running' AND attempt = ? AND ` + idIn(q.db.Dialect) + ` RETURNING id`
+	query := `UPDATE jobs SET locked_until = ? WHERE state = 'running' AND attempt = ? AND ` + store.IDIn(q.db.Dialect, "id") + ` RETURNING id`
 	kept := map[int64]bool{}
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(kept)
@@ -184,18 +184,4 @@ func idsByAttempt(js []*Job) map[int][]int64 {
 		m[j.Attempt] = append(m[j.Attempt], j.ID)
 	}
 	return m
-}
-
-// idIn is the condition "id is one of a list given as one parameter"
-// (store.IDList's argument). On PostgreSQL it is = ANY(array), which the
-// planner runs as lookups in the primary key: IN (SELECT unnest(…))
-// became a hash join that first collected every running job (or pending
-// delivery) by their partial index, about 2 ms of server time per group
-// commit while a fan-out of 10,000 is in flight.
-func idIn(d store.Dialect) string {
-	if d == store.Postgres {
-		return `id = ANY(CAST(? AS bigint[]))`
-	}
-	list, _ := store.IDList(d, nil)
-	return `id IN ` + list
 }

@@ -192,7 +192,7 @@ func (q *Queue) giveBack(js []*Job) {
 	// parameter: a Run that stops with a fan-out's backlog gives back
 	// thousands.
 	query := `UPDATE jobs SET state = 'pending', attempt = attempt - 1, run_at = ?, locked_until = 0
-		WHERE state = 'running' AND attempt = ? AND ` + idIn(q.db.Dialect)
+		WHERE state = 'running' AND attempt = ? AND ` + store.IDIn(q.db.Dialect, "id")
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		for attempt, ids := range idsByAttempt(js) {
 			_, arg := store.IDList(q.db.Dialect, ids)

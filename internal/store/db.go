@@ -272,6 +272,20 @@ func IDList(d Dialect, ids []int64) (sql string, arg string) {
 	return sql, b.String()
 }
 
+// IDIn returns "column is one of the ids of one parameter" (IDList's
+// argument). On PostgreSQL it is = ANY(array), which the planner runs as
+// lookups in the column's index: IN (SELECT unnest(…)) became a hash join
+// that first collected every running job (or pending delivery) by their
+// partial index, about 2 ms of server time per group commit while a
+// fan-out of 10,000 was in flight.
+func IDIn(d Dialect, column string) string {
+	if d == Postgres {
+		return column + ` = ANY(CAST(? AS bigint[]))`
+	}
+	list, _ := IDList(d, nil)
+	return column + ` IN ` + list
+}
+
 // rebind rewrites '?' placeholders to PostgreSQL's $1, $2, … outside of
 // string literals.
 func (db *DB) rebind(q string) string {
