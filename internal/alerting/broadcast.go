@@ -70,7 +70,7 @@ func (s *Service) broadcast(ctx context.Context, tx *store.Tx, c *Case) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.dispatch(ctx, tx, c, StageBroadcast, 1)
+	n, err := s.dispatch(ctx, tx, c, StageBroadcast, 1, 0)
 	if err != nil {
 		return err
 	}

@@ -171,4 +171,9 @@ type EscalateArgs struct {
 	Case  int64  `json:"case"`
 	Tier  int    `json:"tier"`
 	Stage string `json:"stage"`
+	// After is the last delivery id of the case before its phase last
+	// rose: only acknowledgements of later deliveries count. A rescue
+	// centre that acknowledged "uncertainty" has not acknowledged
+	// "distress". (0 in jobs written before it existed: every delivery.)
+	After int64 `json:"after,omitempty"`
 }

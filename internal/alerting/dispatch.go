@@ -71,11 +71,18 @@ func (s *Service) onChange(ctx context.Context, tx *store.Tx, c *Case) error {
 	if st.found && rank <= st.phaseRank {
 		return nil
 	}
-	// A new case, or its phase rose: tier 1 again, with the new phase.
+	// A new case, or its phase rose: tier 1 again, with the new phase,
+	// and only acknowledgements of what is sent from now on count.
 	if err := s.cancelEscalations(ctx, tx, c.ID, 1, max(st.tier, 1)); err != nil {
 		return err
 	}
-	if _, err := s.dispatch(ctx, tx, c, StageDistress, 1); err != nil {
+	var after int64
+	if st.found {
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM deliveries WHERE case_id = ?`, c.ID).Scan(&after); err != nil {
+			return err
+		}
+	}
+	if _, err := s.dispatch(ctx, tx, c, StageDistress, 1, after); err != nil {
 		return err
 	}
 	return saveState(ctx, tx, c.ID, caseState{phaseRank: rank, tier: 1, stage: StageDistress})
@@ -101,7 +108,7 @@ func (s *Service) onRaid(ctx context.Context, tx *store.Tx, c *Case, st caseStat
 		if st.found {
 			return nil
 		}
-		if _, err := s.dispatch(ctx, tx, c, StageVerify, 1); err != nil {
+		if _, err := s.dispatch(ctx, tx, c, StageVerify, 1, 0); err != nil {
 			return err
 		}
 		return saveState(ctx, tx, c.ID, caseState{tier: 1, stage: StageVerify})
@@ -218,9 +225,10 @@ func (s *Service) targets(ctx context.Context, tx *store.Tx, c *Case, stage stri
 }
 
 // dispatch creates the deliveries of one tier of one stage, their jobs,
-// their timeline entries and the escalation to the next tier, all in tx.
-// It returns how many deliveries it made.
-func (s *Service) dispatch(ctx context.Context, tx *store.Tx, c *Case, stage string, tier int) (int, error) {
+// their timeline entries and the escalation to the next tier, all in tx;
+// the escalation counts acknowledgements of deliveries after the id after
+// (EscalateArgs.After). It returns how many deliveries it made.
+func (s *Service) dispatch(ctx context.Context, tx *store.Tx, c *Case, stage string, tier int, after int64) (int, error) {
 	targets, rules, err := s.targets(ctx, tx, c, stage, tier)
 	if err != nil {
 		return 0, err
@@ -236,7 +244,7 @@ func (s *Service) dispatch(ctx context.Context, tx *store.Tx, c *Case, stage str
 	if _, err := s.Jobs.Cancel(ctx, tx, key); err != nil {
 		return n, err
 	}
-	return n, s.Jobs.Enqueue(ctx, tx, JobEscalate, EscalateArgs{Case: c.ID, Tier: tier, Stage: stage}, runAt, 5, key)
+	return n, s.Jobs.Enqueue(ctx, tx, JobEscalate, EscalateArgs{Case: c.ID, Tier: tier, Stage: stage, After: after}, runAt, 5, key)
 }
 
 func newToken() (token, hash string) {
@@ -272,8 +280,8 @@ func stageLabel(stage string) string {
 // alerted and that is written on the timeline.
 func (s *Service) Escalate(ctx context.Context, tx *store.Tx, a EscalateArgs) error {
 	var acked int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE case_id = ? AND stage = ? AND tier >= ? AND status = ?`,
-		a.Case, a.Stage, a.Tier, StatusAcknowledged).Scan(&acked); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE case_id = ? AND stage = ? AND tier >= ? AND status = ? AND id > ?`,
+		a.Case, a.Stage, a.Tier, StatusAcknowledged, a.After).Scan(&acked); err != nil {
 		return err
 	}
 	if acked > 0 {
@@ -296,7 +304,7 @@ func (s *Service) Escalate(ctx context.Context, tx *store.Tx, a EscalateArgs) er
 	if st.stage != a.Stage || st.tier > a.Tier {
 		return nil // the case moved on (phase rose, already escalated)
 	}
-	n, err := s.dispatch(ctx, tx, c, a.Stage, a.Tier+1)
+	n, err := s.dispatch(ctx, tx, c, a.Stage, a.Tier+1, a.After)
 	if err != nil {
 		return err
 	}

@@ -280,3 +280,48 @@ func TestEscalationEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// A rescue centre that acknowledged the case at "uncertainty" has not
+// acknowledged it at "distress": when the phase rises, tier 1 is alerted
+// again and, if nobody acknowledges that, tier 2 is, once.
+func TestPhaseRiseNeedsItsOwnAcknowledgement(t *testing.T) {
+	eachDB(t, func(t *testing.T, dsn string) {
+		p := startPeers(t)
+		tier2 := webhookPeer(t, []byte("tier two secret"), http.StatusOK)
+		a := newApp(t, t.TempDir(), dsn, p.notifyConfig(), true)
+		defer a.Close()
+		a.Alerts.SetAckUnit(time.Second)
+		one := addResponder(t, a, &responders.Responder{Name: "MRCC", Kind: responders.KindRescueCentre, Languages: []string{"en"},
+			Channels: []responders.Channel{{Channel: "email", Address: "ops@mrcc.example.org"}}})
+		two := addResponder(t, a, &responders.Responder{Name: "Tier two", Kind: responders.KindRescueCentre, Languages: []string{"en"},
+			Channels: []responders.Channel{{Channel: "webhook", Address: tier2.srv.URL, Secret: []byte("tier two secret")}}})
+		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 1, AckMinutes: 2, Responders: []int64{one}})
+		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 2, AckMinutes: 600, Responders: []int64{two}})
+		runWorkers(t, a)
+
+		ctx := context.Background()
+		if err := a.Cases.AddRegion(ctx, "CM", "Central Mediterranean"); err != nil && !strings.Contains(err.Error(), "exist") {
+			t.Fatal(err)
+		}
+		n := 30
+		c := &casedesk.Case{Kind: casedesk.KindSea, Region: "CM", Phase: casedesk.PhaseUncertainty, People: &n,
+			Details: casedesk.Details{Phone: "+8821600000003"}}
+		if err := a.Cases.Open(ctx, c, &casedesk.Fix{Point: geo.Point{Lat: 35.2, Lon: 13.1}, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "tier 1 email at uncertainty", func() bool { return p.mail.count() == 1 })
+		link := ackLink.FindStringSubmatch(p.mail.body[0])
+		if _, err := a.Alerts.Acknowledge(ctx, link[2], "link"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Cases.SetPhase(ctx, c.ID, casedesk.PhaseDistress, 5, &n); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "tier 1 email at distress", func() bool { return p.mail.count() == 2 })
+		waitFor(t, "tier 2 alerted: nobody acknowledged the distress alert", func() bool { return tier2.count() >= 1 })
+		time.Sleep(500 * time.Millisecond)
+		if got := tier2.count(); got != 1 {
+			t.Errorf("tier 2 alerted %d times, want once", got)
+		}
+	})
+}
