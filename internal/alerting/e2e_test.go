@@ -244,18 +244,7 @@ func redact(s string) string { return strings.ReplaceAll(s, "+8821612345678", "[
 // acknowledges in time, tier 2 never is.
 func TestEscalationEndToEnd(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
-		p := startPeers(t)
-		tier2 := webhookPeer(t, []byte("tier two secret"), http.StatusOK)
-		a := newApp(t, t.TempDir(), dsn, p.notifyConfig(), true)
-		defer a.Close()
-		a.Alerts.SetAckUnit(time.Second)
-		one := addResponder(t, a, &responders.Responder{Name: "MRCC", Kind: responders.KindRescueCentre, Languages: []string{"en"},
-			Channels: []responders.Channel{{Channel: "email", Address: "ops@mrcc.example.org"}}})
-		two := addResponder(t, a, &responders.Responder{Name: "Tier two", Kind: responders.KindRescueCentre, Languages: []string{"en"},
-			Channels: []responders.Channel{{Channel: "webhook", Address: tier2.srv.URL, Secret: []byte("tier two secret")}}})
-		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 1, AckMinutes: 2, Responders: []int64{one}})
-		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 2, AckMinutes: 600, Responders: []int64{two}})
-		runWorkers(t, a)
+		p, tier2, a := twoTiers(t, dsn)
 
 		acking := openSeaCase(t, a, "+8821600000001")
 		waitFor(t, "tier 1 email", func() bool { return p.mail.count() == 1 })
@@ -286,18 +275,7 @@ func TestEscalationEndToEnd(t *testing.T) {
 // again and, if nobody acknowledges that, tier 2 is, once.
 func TestPhaseRiseNeedsItsOwnAcknowledgement(t *testing.T) {
 	eachDB(t, func(t *testing.T, dsn string) {
-		p := startPeers(t)
-		tier2 := webhookPeer(t, []byte("tier two secret"), http.StatusOK)
-		a := newApp(t, t.TempDir(), dsn, p.notifyConfig(), true)
-		defer a.Close()
-		a.Alerts.SetAckUnit(time.Second)
-		one := addResponder(t, a, &responders.Responder{Name: "MRCC", Kind: responders.KindRescueCentre, Languages: []string{"en"},
-			Channels: []responders.Channel{{Channel: "email", Address: "ops@mrcc.example.org"}}})
-		two := addResponder(t, a, &responders.Responder{Name: "Tier two", Kind: responders.KindRescueCentre, Languages: []string{"en"},
-			Channels: []responders.Channel{{Channel: "webhook", Address: tier2.srv.URL, Secret: []byte("tier two secret")}}})
-		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 1, AckMinutes: 2, Responders: []int64{one}})
-		addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 2, AckMinutes: 600, Responders: []int64{two}})
-		runWorkers(t, a)
+		p, tier2, a := twoTiers(t, dsn)
 
 		ctx := context.Background()
 		if err := a.Cases.AddRegion(ctx, "CM", "Central Mediterranean"); err != nil && !strings.Contains(err.Error(), "exist") {
@@ -324,4 +302,24 @@ func TestPhaseRiseNeedsItsOwnAcknowledgement(t *testing.T) {
 			t.Errorf("tier 2 alerted %d times, want once", got)
 		}
 	})
+}
+
+// twoTiers starts Faro with a rescue centre on email at tier 1 (2 s to
+// acknowledge, AckUnit being a second) and a webhook at tier 2, for sea
+// cases, with its workers running.
+func twoTiers(t *testing.T, dsn string) (*peers, *hook, *app.App) {
+	t.Helper()
+	p := startPeers(t)
+	tier2 := webhookPeer(t, []byte("tier two secret"), http.StatusOK)
+	a := newApp(t, t.TempDir(), dsn, p.notifyConfig(), true)
+	t.Cleanup(func() { a.Close() })
+	a.Alerts.SetAckUnit(time.Second)
+	one := addResponder(t, a, &responders.Responder{Name: "MRCC", Kind: responders.KindRescueCentre, Languages: []string{"en"},
+		Channels: []responders.Channel{{Channel: "email", Address: "ops@mrcc.example.org"}}})
+	two := addResponder(t, a, &responders.Responder{Name: "Tier two", Kind: responders.KindRescueCentre, Languages: []string{"en"},
+		Channels: []responders.Channel{{Channel: "webhook", Address: tier2.srv.URL, Secret: []byte("tier two secret")}}})
+	addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 1, AckMinutes: 2, Responders: []int64{one}})
+	addRule(t, a, alerting.Rule{Kinds: []string{"sea"}, Tier: 2, AckMinutes: 600, Responders: []int64{two}})
+	runWorkers(t, a)
+	return p, tier2, a
 }

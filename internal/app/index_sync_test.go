@@ -2,15 +2,12 @@ package app_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/faro-project/faro/internal/app"
-	"github.com/faro-project/faro/internal/app/apptest"
 	"github.com/faro-project/faro/internal/audit"
 	"github.com/faro-project/faro/internal/incident"
 	"github.com/faro-project/faro/internal/store/storetest"
@@ -25,19 +22,7 @@ func TestSearchIndexFollowsOtherProcesses(t *testing.T) {
 		t.Log("PostgreSQL-only test: runs when FARO_TEST_POSTGRES is set")
 		return
 	}
-	dsn := storetest.PostgresDSN(t)
-	dataDir := t.TempDir()
-	a1, _ := apptest.New(t, apptest.Options{Database: dsn, DataDir: dataDir})
-	hash, kdf := apptest.CheapHash, apptest.CheapKDF
-	a2, err := app.New(context.Background(), app.Config{Database: dsn, DataDir: dataDir, Hash: &hash, KDF: &kdf,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a2.Close()
-	if err := a2.Vault.UnsealPassphrase(context.Background(), apptest.Passphrase); err != nil {
-		t.Fatal(err)
-	}
+	a1, a2 := twoProcesses(t)
 	if _, err := a2.RebuildIndex(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -24,19 +24,7 @@ func TestTwoProcessesShareOnePostgres(t *testing.T) {
 		t.Log("PostgreSQL-only test: runs when FARO_TEST_POSTGRES is set")
 		return
 	}
-	dsn := storetest.PostgresDSN(t)
-	dataDir := t.TempDir()
-	a1, _ := apptest.New(t, apptest.Options{Database: dsn, DataDir: dataDir})
-	hash, kdf := apptest.CheapHash, apptest.CheapKDF
-	a2, err := app.New(context.Background(), app.Config{Database: dsn, DataDir: dataDir, Hash: &hash, KDF: &kdf,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a2.Close()
-	if err := a2.Vault.UnsealPassphrase(context.Background(), apptest.Passphrase); err != nil {
-		t.Fatal(err)
-	}
+	a1, a2 := twoProcesses(t)
 	ctx := context.Background()
 	if _, err := a1.Auth.CreateUser(ctx, auth.NewUser{Login: "shared", DisplayName: "Shared", Password: "shared password 1", Role: auth.Reviewer}); err != nil {
 		t.Fatal(err)
@@ -101,4 +89,24 @@ func TestTwoProcessesShareOnePostgres(t *testing.T) {
 	if a2.Vault.Sealed() {
 		t.Error("process 2 sealed again by an old seal")
 	}
+}
+
+// twoProcesses returns two Faro instances on one fresh PostgreSQL database
+// and data directory, both unsealed: two faro processes.
+func twoProcesses(t *testing.T) (*app.App, *app.App) {
+	t.Helper()
+	dsn := storetest.PostgresDSN(t)
+	dataDir := t.TempDir()
+	a1, _ := apptest.New(t, apptest.Options{Database: dsn, DataDir: dataDir})
+	hash, kdf := apptest.CheapHash, apptest.CheapKDF
+	a2, err := app.New(context.Background(), app.Config{Database: dsn, DataDir: dataDir, Hash: &hash, KDF: &kdf,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a2.Close() })
+	if err := a2.Vault.UnsealPassphrase(context.Background(), apptest.Passphrase); err != nil {
+		t.Fatal(err)
+	}
+	return a1, a2
 }

@@ -113,8 +113,34 @@ func auditSize(tb testing.TB, a *app.App) int {
 // form's validation, field encryption, audit entries, search index
 // update, the answer). It also reports the wall time of each request and
 // how many audit entries (each a signed Merkle append) an operation wrote.
-func BenchmarkAPICreateIncident(b *testing.B) {
-	a, create := apiCreateSetup(b)
+func BenchmarkAPICreateIncident(b *testing.B) { benchAPICreate(b, false) }
+
+// parallelClients is how many API clients (or bare writers) the parallel
+// pair runs at once: a network's documenters and their programs do not
+// wait for each other. Both sides of the pair get the same number.
+const parallelClients = 8
+
+// BenchmarkAPICreateIncidentParallel is BenchmarkAPICreateIncident with
+// parallelClients clients at once, each on its own keep-alive connection:
+// the throughput a server sustains, which is what the goal is about. Its
+// pair is BenchmarkBareIncidentInsertParallel with as many writers.
+func BenchmarkAPICreateIncidentParallel(b *testing.B) { benchAPICreateParallel(b, false) }
+
+// BenchmarkAPICreateIncidentOneRequest creates the same incident with the
+// same testimony in one request (the testimony in the incident's body),
+// as a phone on a poor line should: one round trip, one transaction. Its
+// pair is BenchmarkBareIncidentInsertOneTx: the same two rows in one
+// transaction, the same single commit.
+func BenchmarkAPICreateIncidentOneRequest(b *testing.B) { benchAPICreate(b, true) }
+
+// BenchmarkAPICreateIncidentOneRequestParallel is the one-request create
+// with parallelClients clients at once.
+func BenchmarkAPICreateIncidentOneRequestParallel(b *testing.B) { benchAPICreateParallel(b, true) }
+
+// benchAPICreate runs creates one after another on one client; with two
+// requests it also reports the wall time of each.
+func benchAPICreate(b *testing.B, oneRequest bool) {
+	a, create := apiCreateSetupWith(b, oneRequest)
 	client := newClient()
 	defer client.CloseIdleConnections()
 	create(client) // warm the connection and the statement caches; check the answers once
@@ -128,70 +154,17 @@ func BenchmarkAPICreateIncident(b *testing.B) {
 	}
 	cpu.report(b)
 	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(float64(incTime.Nanoseconds())/n, "incident-ns/op")
-	b.ReportMetric(float64(tTime.Nanoseconds())/n, "testimony-ns/op")
-	b.ReportMetric(float64(auditSize(b, a)-entries)/n, "audit-entries/op")
-	b.ReportMetric(n/b.Elapsed().Seconds(), "incidents/s")
-}
-
-// parallelClients is how many API clients (or bare writers) the parallel
-// pair runs at once: a network's documenters and their programs do not
-// wait for each other. Both sides of the pair get the same number.
-const parallelClients = 8
-
-// BenchmarkAPICreateIncidentParallel is BenchmarkAPICreateIncident with
-// parallelClients clients at once, each on its own keep-alive connection:
-// the throughput a server sustains, which is what the goal is about. Its
-// pair is BenchmarkBareIncidentInsertParallel with as many writers.
-func BenchmarkAPICreateIncidentParallel(b *testing.B) {
-	a, create := apiCreateSetup(b)
-	warm := newClient()
-	create(warm)
-	warm.CloseIdleConnections()
-	entries := auditSize(b, a)
-	b.SetParallelism(parallelism(b))
-	cpu := startCPU()
-	b.RunParallel(func(pb *testing.PB) {
-		client := newClient()
-		defer client.CloseIdleConnections()
-		for pb.Next() {
-			create(client)
-		}
-	})
-	cpu.report(b)
-	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(float64(auditSize(b, a)-entries)/n, "audit-entries/op")
-	b.ReportMetric(n/b.Elapsed().Seconds(), "incidents/s")
-}
-
-// BenchmarkAPICreateIncidentOneRequest creates the same incident with the
-// same testimony in one request (the testimony in the incident's body),
-// as a phone on a poor line should: one round trip, one transaction. Its
-// pair is BenchmarkBareIncidentInsertOneTx: the same two rows in one
-// transaction, the same single commit.
-func BenchmarkAPICreateIncidentOneRequest(b *testing.B) {
-	a, create := apiCreateSetupWith(b, true)
-	client := newClient()
-	defer client.CloseIdleConnections()
-	create(client)
-	entries := auditSize(b, a)
-	cpu := startCPU()
-	for b.Loop() {
-		create(client)
+	if !oneRequest {
+		n := float64(b.N)
+		b.ReportMetric(float64(incTime.Nanoseconds())/n, "incident-ns/op")
+		b.ReportMetric(float64(tTime.Nanoseconds())/n, "testimony-ns/op")
 	}
-	cpu.report(b)
-	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(float64(auditSize(b, a)-entries)/n, "audit-entries/op")
-	b.ReportMetric(n/b.Elapsed().Seconds(), "incidents/s")
+	reportCreates(b, a, entries)
 }
 
-// BenchmarkAPICreateIncidentOneRequestParallel is the one-request create
-// with parallelClients clients at once.
-func BenchmarkAPICreateIncidentOneRequestParallel(b *testing.B) {
-	a, create := apiCreateSetupWith(b, true)
+// benchAPICreateParallel runs creates from parallelClients clients at once.
+func benchAPICreateParallel(b *testing.B, oneRequest bool) {
+	a, create := apiCreateSetupWith(b, oneRequest)
 	warm := newClient()
 	create(warm)
 	warm.CloseIdleConnections()
@@ -207,6 +180,12 @@ func BenchmarkAPICreateIncidentOneRequestParallel(b *testing.B) {
 	})
 	cpu.report(b)
 	b.StopTimer()
+	reportCreates(b, a, entries)
+}
+
+// reportCreates reports the audit entries written per create (entries
+// were there before) and the throughput.
+func reportCreates(b *testing.B, a *app.App, entries int) {
 	n := float64(b.N)
 	b.ReportMetric(float64(auditSize(b, a)-entries)/n, "audit-entries/op")
 	b.ReportMetric(n/b.Elapsed().Seconds(), "incidents/s")
@@ -220,16 +199,12 @@ func parallelism(b *testing.B) int {
 	return p
 }
 
-// apiCreateSetup starts Faro behind a real HTTP server with a
+// apiCreateSetupWith starts Faro behind a real HTTP server with a
 // documenter's token and returns a function that creates one incident
-// with its testimony through a client, timing each request.
-func apiCreateSetup(b *testing.B) (*app.App, func(*http.Client) (time.Duration, time.Duration)) {
-	return apiCreateSetupWith(b, false)
-}
-
-// apiCreateSetupWith is apiCreateSetup; with oneRequest the testimony
-// goes in the incident's body (POST /api/incidents with "testimony"),
-// one request and one transaction, and the second duration is zero.
+// with its testimony through a client, timing each request. With
+// oneRequest the testimony goes in the incident's body (POST
+// /api/incidents with "testimony"), one request and one transaction, and
+// the second duration is zero.
 func apiCreateSetupWith(b *testing.B, oneRequest bool) (*app.App, func(*http.Client) (time.Duration, time.Duration)) {
 	a, _ := apptest.New(b)
 	ctx := context.Background()
@@ -363,54 +338,35 @@ func sealedLike(tb testing.TB, a *app.App, table, field, value string) []byte {
 // synchronous=FULL, foreign keys, one writer connection) through plain
 // database/sql with prepared statements. No validation, no encryption at
 // run time, no audit, no search index, no HTTP, no group commit.
-func BenchmarkBareIncidentInsert(b *testing.B) {
-	insert := bareInsertSetup(b)
-	insert()
-	cpu := startCPU()
-	for b.Loop() {
-		insert()
-	}
-	cpu.report(b)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "incidents/s")
-}
+func BenchmarkBareIncidentInsert(b *testing.B) { benchBare(b, false) }
 
 // BenchmarkBareIncidentInsertOneTx inserts the same two rows in one
 // transaction: the pair of BenchmarkAPICreateIncidentOneRequest.
-func BenchmarkBareIncidentInsertOneTx(b *testing.B) {
-	insert := bareInsertSetupWith(b, true)
-	insert()
-	cpu := startCPU()
-	for b.Loop() {
-		insert()
-	}
-	cpu.report(b)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "incidents/s")
-}
+func BenchmarkBareIncidentInsertOneTx(b *testing.B) { benchBare(b, true) }
 
 // BenchmarkBareIncidentInsertOneTxParallel is BenchmarkBareIncidentInsertOneTx
 // with parallelClients writers at once.
-func BenchmarkBareIncidentInsertOneTxParallel(b *testing.B) {
-	insert := bareInsertSetupWith(b, true)
-	insert()
-	b.SetParallelism(parallelism(b))
-	cpu := startCPU()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			insert()
-		}
-	})
-	cpu.report(b)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "incidents/s")
-}
+func BenchmarkBareIncidentInsertOneTxParallel(b *testing.B) { benchBareParallel(b, true) }
 
 // BenchmarkBareIncidentInsertParallel is BenchmarkBareIncidentInsert with
 // parallelClients writers at once (SQLite still takes one writer at a
 // time; each pair of rows still commits twice).
-func BenchmarkBareIncidentInsertParallel(b *testing.B) {
-	insert := bareInsertSetup(b)
+func BenchmarkBareIncidentInsertParallel(b *testing.B) { benchBareParallel(b, false) }
+
+func benchBare(b *testing.B, oneTx bool) {
+	insert := bareInsertSetupWith(b, oneTx)
+	insert()
+	cpu := startCPU()
+	for b.Loop() {
+		insert()
+	}
+	cpu.report(b)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "incidents/s")
+}
+
+func benchBareParallel(b *testing.B, oneTx bool) {
+	insert := bareInsertSetupWith(b, oneTx)
 	insert()
 	b.SetParallelism(parallelism(b))
 	cpu := startCPU()
@@ -424,13 +380,10 @@ func BenchmarkBareIncidentInsertParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "incidents/s")
 }
 
-// bareInsertSetup makes the bare tables and returns a function that
+// bareInsertSetupWith makes the bare tables and returns a function that
 // inserts one incident row and one testimony row, each in a transaction
-// of its own; it may be called from several goroutines.
-func bareInsertSetup(b *testing.B) func() { return bareInsertSetupWith(b, false) }
-
-// bareInsertSetupWith is bareInsertSetup; with oneTx both rows go in one
-// transaction.
+// of its own or, with oneTx, both in one; it may be called from several
+// goroutines.
 func bareInsertSetupWith(b *testing.B, oneTx bool) func() {
 	a, _ := apptest.New(b)
 	ctx := context.Background()

@@ -129,24 +129,8 @@ func (q *Queue) commitGroup(group []*doneReq) ([]int64, error) {
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(ns)
 		ours := make(map[int64]bool, len(group))
-		for attempt, ids := range byAttempt {
-			_, arg := store.IDList(q.db.Dialect, ids)
-			rows, err := tx.Query(ctx, query, now, attempt, arg)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ours[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		if err := fencedUpdate(ctx, tx, query, now, byAttempt, ours); err != nil {
+			return err
 		}
 		var results map[string][]any
 		var commits map[string]GroupCommit

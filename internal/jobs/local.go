@@ -154,26 +154,7 @@ func (q *Queue) renewAll(ctx context.Context, js []*Job, until int64) (map[int64
 	kept := map[int64]bool{}
 	err := q.db.InTx(ctx, func(tx *store.Tx) error {
 		clear(kept)
-		for attempt, ids := range idsByAttempt(js) {
-			_, arg := store.IDList(q.db.Dialect, ids)
-			rows, err := tx.Query(ctx, query, until, attempt, arg)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				kept[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return fencedUpdate(ctx, tx, query, until, idsByAttempt(js), kept)
 	})
 	return kept, err
 }
@@ -184,4 +165,31 @@ func idsByAttempt(js []*Job) map[int][]int64 {
 		m[j.Attempt] = append(m[j.Attempt], j.ID)
 	}
 	return m
+}
+
+// fencedUpdate runs query, an UPDATE of jobs whose parameters are value,
+// an attempt number and a store.IDList of ids, and which returns the ids
+// it changed, once per attempt number of byAttempt, and adds the ids it
+// changed to changed: those whose attempt still matched (still ours).
+func fencedUpdate(ctx context.Context, tx *store.Tx, query string, value int64, byAttempt map[int][]int64, changed map[int64]bool) error {
+	for attempt, ids := range byAttempt {
+		_, arg := store.IDList(tx.Dialect, ids)
+		rows, err := tx.Query(ctx, query, value, attempt, arg)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			changed[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
