@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -806,70 +805,6 @@ func indexText(inc *Incident, ts []*Testimony) []string {
 		out = append(out, t.Narrative, t.Pseudonym)
 	}
 	return out
-}
-
-// RebuildIndex reads and decrypts every incident into the search index.
-// It runs when Faro is unsealed; the index lives only in memory.
-func (s *Store) RebuildIndex(ctx context.Context) (int, error) {
-	s.Index.Reset()
-	s.Clear.Reset()
-	failed := 0
-	rows, err := s.DB.Query(ctx, "SELECT "+incidentColumns+" FROM incidents")
-	if err != nil {
-		return 0, err
-	}
-	byID := map[int64]*Incident{}
-	var order []int64
-	for rows.Next() {
-		r, err := scanIncident(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if err := s.openIncident(&r.inc, r); err != nil {
-			// One damaged record must not leave search empty for
-			// everyone: it is searchable by its clear fields only.
-			failed++
-		}
-		byID[r.inc.ID] = &r.inc
-		order = append(order, r.inc.ID)
-	}
-	rows.Close()
-	trows, err := s.DB.Query(ctx, "SELECT id, incident_id, narrative, pseudonym FROM testimonies")
-	if err != nil {
-		return 0, err
-	}
-	texts := map[int64][]string{}
-	for trows.Next() {
-		var tid, iid int64
-		var n, p []byte
-		if err := trows.Scan(&tid, &iid, &n, &p); err != nil {
-			trows.Close()
-			return 0, err
-		}
-		narr, err1 := s.open("testimonies", tid, "narrative", n)
-		pseud, err2 := s.open("testimonies", tid, "pseudonym", p)
-		if err1 != nil || err2 != nil {
-			failed++
-			continue
-		}
-		texts[iid] = append(texts[iid], narr, pseud)
-	}
-	trows.Close()
-	s.Index.BulkLoad(func(yield func(id int64, fields ...string)) {
-		for _, id := range order {
-			yield(id, append(indexText(byID[id], nil), texts[id]...)...)
-		}
-	})
-	s.Clear.BulkLoad(func(yield func(id int64, fields ...string)) {
-		for _, id := range order {
-			yield(id, clearText(byID[id])...)
-		}
-	})
-	if failed > 0 {
-		return len(order), fmt.Errorf("%w: %d encrypted fields could not be read", ErrIndexPartial, failed)
-	}
-	return len(order), nil
 }
 
 // EvidenceVisible says whether v may see an incident that the evidence
