@@ -109,14 +109,19 @@ func (q *Queue) renewBacklog(ctx context.Context) {
 	l := &q.local
 	lease := q.lease()
 	l.mu.Lock()
-	n := 0
-	for n < len(l.backlog) && time.Since(l.backlog[n].claimed) >= lease/3 {
-		n++
+	// Every aged job, wherever it waits: renewed jobs go back in front
+	// with a fresh claim time, so the aged ones are not only a prefix.
+	var aged, young []*Job
+	for _, j := range l.backlog {
+		if time.Since(j.claimed) >= lease/3 {
+			aged = append(aged, j)
+		} else {
+			young = append(young, j)
+		}
 	}
-	aged := l.backlog[:n:n]
-	l.backlog = l.backlog[n:]
+	l.backlog = young
 	l.mu.Unlock()
-	if n == 0 {
+	if len(aged) == 0 {
 		return
 	}
 	// The aged jobs are ours alone until put back (Run, which calls this,

@@ -130,6 +130,25 @@ type Tx struct {
 	// commit), so a caller's cancelled context must not interrupt a
 	// statement: SQLite would roll back everyone's writes with it.
 	detached bool
+	// open are the rows Query returned in a shared transaction, closed
+	// when the caller's fn returns: rows left open (an INSERT … RETURNING
+	// not read to the end) would keep the savepoint from being released.
+	open []*sql.Rows
+}
+
+// track keeps rows to close when the caller's fn returns (closeOpen).
+func (t *Tx) track(rows *sql.Rows, err error) (*sql.Rows, error) {
+	if t.detached && rows != nil {
+		t.open = append(t.open, rows)
+	}
+	return rows, err
+}
+
+func (t *Tx) closeOpen() {
+	for _, r := range t.open {
+		r.Close()
+	}
+	t.open = nil
 }
 
 func (t *Tx) ctx(ctx context.Context) context.Context {
@@ -161,9 +180,9 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	ctx = t.ctx(ctx)
 	if s := t.stmt(ctx, query, len(args)); s != nil {
 		defer s.Close()
-		return s.QueryContext(ctx, args...)
+		return t.track(s.QueryContext(ctx, args...))
 	}
-	return t.tx.QueryContext(ctx, t.rebind(query), args...)
+	return t.track(t.tx.QueryContext(ctx, t.rebind(query), args...))
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
@@ -206,7 +225,9 @@ func (t *Tx) prepareMissed(ctx context.Context) {
 // not have side effects outside the transaction. On SQLite, calls made at
 // the same time share one transaction, each fn in a savepoint of its own
 // and possibly run on another caller's goroutine (see groupCommit): fn
-// must not wait for another InTx caller.
+// must not wait for another InTx caller, nor take a lock that an InTx
+// caller may hold while it calls InTx (it would wait for ever on the
+// goroutine of the caller holding it).
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if db.group != nil {
 		return db.group.do(ctx, fn)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -46,12 +47,13 @@ const maxBatch = 32
 
 // writeReq is one caller's transaction waiting for, or done by, a leader.
 type writeReq struct {
-	ctx   context.Context
-	fn    func(*Tx) error
-	tx    *Tx       // the caller's view of the shared transaction, last attempt
-	err   error     // the caller's result
-	panic any       // what fn panicked with, re-raised on the caller's goroutine
-	wake  chan bool // true: lead the next batch; false: done
+	ctx    context.Context
+	fn     func(*Tx) error
+	tx     *Tx       // the caller's view of the shared transaction, last attempt
+	err    error     // the caller's result
+	panic  any       // what fn panicked with, re-raised on the caller's goroutine
+	wake   chan bool // true: lead the next batch; false: done
+	chosen bool      // picked to lead next (under groupCommit.mu)
 }
 
 func (g *groupCommit) do(ctx context.Context, fn func(*Tx) error) error {
@@ -61,21 +63,79 @@ func (g *groupCommit) do(ctx context.Context, fn func(*Tx) error) error {
 	lead := !g.busy
 	g.busy = true
 	g.mu.Unlock()
-	if !lead && !<-r.wake {
-		return r.finish()
+	if !lead {
+		var err error
+		if lead, err = g.wait(r); err != nil {
+			return err
+		}
+		if !lead {
+			return r.finish()
+		}
 	}
+	g.lead(r)
+	return r.finish()
+}
+
+// wait waits for r's turn: to lead (true) or to be done (false). A caller
+// whose context ends while it still waits in the queue leaves it, as a
+// caller waiting for the writer's connection always could; once a leader
+// has taken it into a batch, or picked it to lead, it sees that through.
+func (g *groupCommit) wait(r *writeReq) (lead bool, err error) {
+	select {
+	case lead := <-r.wake:
+		return lead, nil
+	case <-r.ctx.Done():
+	}
+	g.mu.Lock()
+	if i := slices.Index(g.queue, r); i >= 0 && !r.chosen {
+		g.queue = slices.Delete(g.queue, i, i+1)
+		g.mu.Unlock()
+		return false, r.ctx.Err()
+	}
+	g.mu.Unlock()
+	return <-r.wake, nil
+}
+
+// lead takes up to maxBatch queued requests (r first among them), runs
+// them, then hands the lead on and wakes the batch's callers: in a defer,
+// so that a panic outside the callers' fns, or a test's t.Fatal inside
+// one, cannot leave every later writer waiting for ever.
+func (g *groupCommit) lead(r *writeReq) {
 	g.mu.Lock()
 	n := min(len(g.queue), maxBatch)
 	batch := append([]*writeReq(nil), g.queue[:n]...)
 	g.queue = append(g.queue[:0], g.queue[n:]...)
 	g.mu.Unlock()
-
+	settled := false
+	defer func() {
+		if !settled {
+			for _, b := range batch {
+				if b.err == nil && b.panic == nil {
+					b.err = errBatchFailed
+				}
+			}
+		}
+		g.handOff(batch, r)
+	}()
 	g.db.runBatch(batch)
+	settled = true
+	for _, b := range batch {
+		if b.tx != nil {
+			// The leader holds no connection now: prepare what the
+			// transaction ran uncached.
+			b.tx.prepareMissed(context.Background())
+		}
+	}
+}
 
+// handOff makes the first queued caller the next leader, or marks the
+// writer idle, and wakes the callers of batch but r (the leader itself).
+func (g *groupCommit) handOff(batch []*writeReq, r *writeReq) {
 	g.mu.Lock()
 	var next *writeReq
 	if len(g.queue) > 0 {
 		next = g.queue[0]
+		next.chosen = true
 	} else {
 		g.busy = false
 	}
@@ -88,8 +148,12 @@ func (g *groupCommit) do(ctx context.Context, fn func(*Tx) error) error {
 			b.wake <- false
 		}
 	}
-	return r.finish()
 }
+
+// errBatchFailed is the result of the callers of a batch that ended
+// without one (the leader panicked outside their fns): their writes were
+// not committed.
+var errBatchFailed = errors.New("store: the write batch failed before it committed")
 
 // finish returns the caller's result on its own goroutine: a panic in fn
 // is raised again here, and the AfterCommit hooks run only on success.
@@ -115,11 +179,6 @@ func (db *DB) runBatch(batch []*writeReq) {
 		if err != nil && r.err == nil && r.panic == nil {
 			r.err = err
 		}
-		if r.tx != nil {
-			// The leader holds no connection now: prepare what the
-			// transaction ran uncached.
-			r.tx.prepareMissed(context.Background())
-		}
 	}
 }
 
@@ -139,6 +198,9 @@ func (db *DB) tryBatch(batch []*writeReq) error {
 	if err != nil {
 		return err
 	}
+	// Whatever way this attempt ends without a commit (a panic included),
+	// the writer's only connection must not stay in the transaction.
+	defer sqlTx.Rollback()
 	shared := len(batch) > 1
 	for _, r := range batch {
 		r.tx = &Tx{Dialect: db.Dialect, tx: sqlTx, rebind: db.rebind, stmts: db.writeStmts, detached: shared}
@@ -155,15 +217,20 @@ func (db *DB) tryBatch(batch []*writeReq) error {
 			}
 		}
 		r.panic, r.err = runProtected(r.fn, r.tx)
+		// Rows fn left open would keep RELEASE or ROLLBACK TO from
+		// running ("statements in progress").
+		r.tx.closeOpen()
 		if r.err == nil && r.panic == nil {
-			if shared {
-				if _, err := sqlTx.Exec("RELEASE faro_write"); err != nil {
-					return errors.Join(err, ignoreDone(sqlTx.Rollback()))
-				}
+			if !shared {
+				continue
 			}
-			continue
-		}
-		if isBusy(r.err) || !shared {
+			err := releaseSavepoint(sqlTx)
+			if err == nil {
+				continue
+			}
+			// Undo this caller's writes only, below.
+			r.err = fmt.Errorf("store: savepoint: %w", err)
+		} else if isBusy(r.err) || !shared {
 			// Busy: retry the whole batch. Alone: a plain rollback, as
 			// a transaction of its own always had.
 			rb := ignoreDone(sqlTx.Rollback())
@@ -187,14 +254,18 @@ func (db *DB) tryBatch(batch []*writeReq) error {
 	return sqlTx.Commit()
 }
 
+func releaseSavepoint(sqlTx *sql.Tx) error {
+	_, err := sqlTx.Exec("RELEASE faro_write")
+	return err
+}
+
 // rollbackTo undoes the writes of the request that just failed and leaves
 // the transaction open for the others.
 func rollbackTo(sqlTx *sql.Tx) error {
 	if _, err := sqlTx.Exec("ROLLBACK TO faro_write"); err != nil {
 		return err
 	}
-	_, err := sqlTx.Exec("RELEASE faro_write")
-	return err
+	return releaseSavepoint(sqlTx)
 }
 
 // runProtected runs fn, turning a panic into a value to re-raise on the

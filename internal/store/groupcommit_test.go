@@ -213,3 +213,90 @@ func TestGroupCommitAbortedTransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupCommitRowsLeftOpen: a caller whose fn leaves the rows of an
+// INSERT … RETURNING open (or panics while reading them) does not fail
+// the callers it shares a transaction with: each fn runs once, the
+// others' rows are stored, and the panicking caller's are not.
+func TestGroupCommitRowsLeftOpen(t *testing.T) {
+	db := openGroupTest(t)
+	release, holder := holdWriter(t, db)
+	errs, panics := make([]error, 3), make([]any, 3)
+	var runs [3]int32
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[i] = recover() }()
+			errs[i] = db.InTx(context.Background(), func(tx *Tx) error {
+				atomic.AddInt32(&runs[i], 1)
+				rows, err := tx.Query(context.Background(), "INSERT INTO notes (k, v) VALUES (?, ?), (?, ?) RETURNING k",
+					fmt.Sprint("r", i), "v", fmt.Sprint("rx", i), "v")
+				if err != nil {
+					return err
+				}
+				switch i {
+				case 0:
+					return nil // rows never read nor closed
+				case 1:
+					rows.Next()
+					panic("boom")
+				}
+				for rows.Next() {
+				}
+				rows.Close()
+				return rows.Err()
+			})
+		}()
+		waitQueued(t, db, i+1)
+	}
+	release()
+	wg.Wait()
+	if err := <-holder; err != nil {
+		t.Fatalf("holder: %v", err)
+	}
+	for i, want := range []bool{true, false, true} {
+		if runs[i] != 1 {
+			t.Errorf("caller %d: fn ran %d times", i, runs[i])
+		}
+		if got := noteExists(t, db, fmt.Sprint("r", i)); got != want {
+			t.Errorf("caller %d: row stored %v, want %v (err %v, panic %v)", i, got, want, errs[i], panics[i])
+		}
+	}
+	if panics[1] != "boom" || errs[0] != nil || errs[2] != nil {
+		t.Errorf("outcomes: errs %v panics %v", errs, panics)
+	}
+}
+
+// TestGroupCommitQueuedCallerLeaves: a caller still waiting for the
+// writer gives up when its context ends, as it could when it waited for
+// the writer's connection, and writes nothing. (The writer is held until
+// the caller has returned: a caller that did not leave would hang here.)
+func TestGroupCommitQueuedCallerLeaves(t *testing.T) {
+	db := openGroupTest(t)
+	release, holder := holdWriter(t, db)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO notes (k, v) VALUES ('late', 'v')")
+		return err
+	})
+	release()
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want the deadline", err)
+	}
+	if noteExists(t, db, "late") {
+		t.Error("the caller that left wrote its row")
+	}
+	// The writer still works for the next caller.
+	if err := db.InTx(context.Background(), func(tx *Tx) error {
+		_, err := tx.Exec(context.Background(), "INSERT INTO notes (k, v) VALUES ('next', 'v')")
+		return err
+	}); err != nil || !noteExists(t, db, "next") {
+		t.Errorf("next caller: %v", err)
+	}
+}
