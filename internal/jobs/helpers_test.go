@@ -88,3 +88,19 @@ func countEffects(t testing.TB, db *store.DB, id int64) int {
 func each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	storetest.Each(t, migrations.All(), fn)
 }
+
+// openEffectsDB opens the database at dsn, migrated and with the effects
+// table, for a test that also runs a child process on it.
+func openEffectsDB(t testing.TB, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background(), migrations.All()); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	createEffects(t, db)
+	return db
+}

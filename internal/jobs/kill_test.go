@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faro-project/faro/internal/migrations"
 	"github.com/faro-project/faro/internal/store"
 	"github.com/faro-project/faro/internal/store/storetest"
 )
@@ -56,15 +55,7 @@ func TestKill(t *testing.T) {
 
 func killAndRestart(t *testing.T, dsn, mode string) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx, migrations.All()); err != nil {
-		t.Fatal(err)
-	}
-	createEffects(t, db)
-	db.Close()
+	openEffectsDB(t, dsn).Close()
 
 	c := startChild(t, dsn, mode)
 	expect := c.expect
@@ -82,7 +73,7 @@ func killAndRestart(t *testing.T, dsn, mode string) {
 	c.kill()
 
 	// Restart: a fresh handle and queue, as a restarted faro would have.
-	db, err = store.Open(ctx, dsn)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

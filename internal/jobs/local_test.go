@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faro-project/faro/internal/migrations"
 	"github.com/faro-project/faro/internal/store"
 	"github.com/faro-project/faro/internal/store/storetest"
 )
@@ -189,17 +188,9 @@ func TestKillWithLocalJobs(t *testing.T) {
 	}
 	for name, newDSN := range engines {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
 			dsn := newDSN(t)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
+			db := openEffectsDB(t, dsn)
 			defer db.Close()
-			if err := db.Migrate(ctx, migrations.All()); err != nil {
-				t.Fatal(err)
-			}
-			createEffects(t, db)
 			c := startChild(t, dsn, killLocal)
 			var ids []int64
 			for _, f := range strings.Split(c.expect("ENQUEUED")[0], ",") {

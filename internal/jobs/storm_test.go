@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faro-project/faro/internal/migrations"
 	"github.com/faro-project/faro/internal/store"
 	"github.com/faro-project/faro/internal/store/storetest"
 )
@@ -46,15 +45,8 @@ func TestKillStorm(t *testing.T) {
 
 func killStormOn(t *testing.T, dsn string) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEffectsDB(t, dsn)
 	defer db.Close()
-	if err := db.Migrate(ctx, migrations.All()); err != nil {
-		t.Fatal(err)
-	}
-	createEffects(t, db)
 	seed := rand.Uint64()
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("seed %d", seed)

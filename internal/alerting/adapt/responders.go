@@ -44,22 +44,17 @@ func (a Responders) Generation() uint64 { return a.S.Generation() }
 
 // List lists every responder.
 func (a Responders) List(ctx context.Context) ([]alerting.Responder, error) {
-	rs, err := a.S.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]alerting.Responder, len(rs))
-	for i := range rs {
-		out[i] = toResponder(&rs[i])
-	}
-	return out, nil
+	return toResponders(a.S.List(ctx))
 }
 
 // ListForDispatch lists every responder without decrypting anything: ids,
 // kinds, activity and channel ids and kinds only (see alerting's
 // dispatchLister).
 func (a Responders) ListForDispatch(ctx context.Context) ([]alerting.Responder, error) {
-	rs, err := a.S.ListForDispatch(ctx)
+	return toResponders(a.S.ListForDispatch(ctx))
+}
+
+func toResponders(rs []responders.Responder, err error) ([]alerting.Responder, error) {
 	if err != nil {
 		return nil, err
 	}
