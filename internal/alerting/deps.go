@@ -113,6 +113,8 @@ type TemplateData struct {
 	Area            string // raid alerts: the coarse area
 	Expires         string // raid alerts: when it lapses, UTC
 	ConditionCodes  string // comma-separated; shown in the message's language
+	KindName        string // filled by the responders' store in the message's language
+	PhaseName       string // likewise
 }
 
 // Responders gives responders and renders their messages.

@@ -267,6 +267,15 @@ func TestEscalationEndToEnd(t *testing.T) {
 			t.Errorf("tier 2 got %d alerts for the silent case (want 1) and %d for the acknowledged one (want 0)",
 				refs[silent.Ref], refs[acking.Ref])
 		}
+		// The escalation names the kind and phase in its language, not
+		// by the case desk's codes.
+		tier2.mu.Lock()
+		var m map[string]any
+		json.Unmarshal(tier2.bodies[0], &m)
+		tier2.mu.Unlock()
+		if text, _ := m["text"].(string); !strings.Contains(text, "(Distress at sea, Distress)") || strings.Contains(text, "(sea, distress)") {
+			t.Errorf("escalation text: %q", text)
+		}
 	})
 }
 

@@ -23,6 +23,7 @@ func All() []store.Migration {
 		{Version: 8, Name: "publication and open data", Up: publication},
 		{Version: 9, Name: "alert rules, deliveries and broadcast alerts", Up: alerting},
 		{Version: 10, Name: "covering incident list indexes", Up: incidentCoveringIndexes},
+		{Version: 11, Name: "escalation messages name kind and phase in their language", Up: escalationNames},
 	}
 }
 

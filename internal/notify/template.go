@@ -38,6 +38,8 @@ type TemplateData struct {
 	// comma-separated. The responders' store writes them into Condition
 	// in the language of the template it picks, before rendering.
 	ConditionCodes string
+	KindName       string // Kind in the message's language ("Distress at sea")
+	PhaseName      string // Phase in the message's language ("Distress")
 }
 
 // ErrTemplate is wrapped by every template error.

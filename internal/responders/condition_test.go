@@ -26,4 +26,10 @@ func TestConditionText(t *testing.T) {
 	if got := conditionText(nil, "en", "engine", ""); got != "engine" {
 		t.Errorf("without labels: %q, want the code", got)
 	}
+	for _, c := range [][4]string{{"it", "casedesk.phase.", "distress", "Fase di pericolo"}, {"es", "casedesk.cond.", "engine", "Motor averiado"},
+		{"en", "casedesk.kind.", "", ""}} {
+		if got := codeLabel(label, c[0], c[1], c[2]); got != c[3] {
+			t.Errorf("codeLabel(%s, %s%s) = %q, want %q", c[0], c[1], c[2], got, c[3])
+		}
+	}
 }

@@ -182,6 +182,8 @@ func (s *Store) Compose(ctx context.Context, name string, langs []string, channe
 	}
 	c := Composed{Lang: t.Lang}
 	data.Condition = conditionText(s.Label, t.Lang, data.ConditionCodes, data.Condition)
+	data.KindName = codeLabel(s.Label, t.Lang, "casedesk.kind.", data.Kind)
+	data.PhaseName = codeLabel(s.Label, t.Lang, "casedesk.phase.", data.Phase)
 	if c.Subject, err = subject.Render(data); err != nil {
 		return Composed{}, err
 	}
@@ -199,12 +201,7 @@ func conditionText(label func(lang, key string) string, lang, codes, text string
 		if code = strings.TrimSpace(code); code == "" {
 			continue
 		}
-		if l, ok := messageOnlyLabels[lang][code]; ok {
-			code = l
-		} else if label != nil {
-			code = label(lang, "casedesk.cond."+code)
-		}
-		parts = append(parts, code)
+		parts = append(parts, codeLabel(label, lang, "casedesk.cond.", code))
 	}
 	if text = strings.TrimSpace(text); text != "" {
 		parts = append(parts, text)
@@ -216,14 +213,41 @@ func conditionText(label func(lang, key string) string, lang, codes, text string
 	return strings.Join(parts, sep)
 }
 
-// messageOnlyLabels are the condition labels of languages Faro writes
-// messages in but has no interface catalogue for: Italian, for the
+// codeLabel is the label of the case desk's code under prefix in lang, or
+// the code itself when there is none.
+func codeLabel(label func(lang, key string) string, lang, prefix, code string) string {
+	if code == "" {
+		return ""
+	}
+	if l, ok := messageOnlyLabels[lang][prefix+code]; ok {
+		return l
+	}
+	if label == nil {
+		return code
+	}
+	return label(lang, prefix+code)
+}
+
+// messageOnlyLabels are the labels, by catalogue key, of languages Faro
+// writes messages in but has no interface catalogue for: Italian, for the
 // rescue centre in Rome. (To be reviewed by a native speaker, like the
 // Italian templates.)
 var messageOnlyLabels = map[string]map[string]string{
 	"it": {
-		"water": "Senza acqua potabile", "fuel": "Senza carburante", "engine": "Avaria al motore",
-		"injured": "Persone ferite", "children": "Bambini a bordo", "pregnant": "Donne incinte",
-		"water_inside": "Imbarca acqua", "sick": "Persone malate", "dead_on_board": "Morti a bordo",
+		"casedesk.cond.water":         "Senza acqua potabile",
+		"casedesk.cond.fuel":          "Senza carburante",
+		"casedesk.cond.engine":        "Avaria al motore",
+		"casedesk.cond.injured":       "Persone ferite",
+		"casedesk.cond.children":      "Bambini a bordo",
+		"casedesk.cond.pregnant":      "Donne incinte",
+		"casedesk.cond.water_inside":  "Imbarca acqua",
+		"casedesk.cond.sick":          "Persone malate",
+		"casedesk.cond.dead_on_board": "Morti a bordo",
+		"casedesk.kind.sea":           "Emergenza in mare",
+		"casedesk.kind.land":          "Emergenza a terra",
+		"casedesk.kind.raid":          "Segnalazione di retata",
+		"casedesk.phase.uncertainty":  "Fase di incertezza",
+		"casedesk.phase.alert":        "Fase di allarme",
+		"casedesk.phase.distress":     "Fase di pericolo",
 	},
 }
